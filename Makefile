@@ -1,0 +1,42 @@
+# Two commands on a fresh machine with only Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test bench lint install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+## make run: SQLite in instance/, demo data on an empty database, the app on
+## http://127.0.0.1:5000 with the outbox sender beside it (mail goes to instance/outbox/).
+run: $(STAMP) instance/secret_key
+	@export SECRET_KEY=$$(cat instance/secret_key) TIMEZONE=$${TIMEZONE:-America/New_York}; \
+	$(BIN)/flask db upgrade && \
+	$(BIN)/flask demo seed --if-empty && \
+	( $(BIN)/flask outbox send --loop & SENDER=$$!; \
+	  trap 'kill $$SENDER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000 )
+
+## make test: the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## make bench: a million leads, then the hire-form POST and list pages through gunicorn.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run

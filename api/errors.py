@@ -1,0 +1,48 @@
+"""The error envelope of SPEC §8: {"error": {"code", "message", "fields"}}."""
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+CODES_BY_STATUS = {
+    400: "bad_json",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "duplicate",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+MESSAGES_BY_STATUS = {
+    400: "The body is not JSON of the expected shape.",
+    401: "A valid bearer token is required.",
+    403: "Your role may not do this.",
+    404: "No such resource.",
+    405: "This method is not allowed here.",
+    413: "The body is larger than 1 MB.",
+    429: "Too many requests; slow down and retry later.",
+    500: "Something went wrong on our side; nothing was changed.",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def http_error_response(error: HTTPException):
+    status = error.code or 500
+    message = MESSAGES_BY_STATUS.get(status, error.description or "Request failed.")
+    response, status = error_response(status, CODES_BY_STATUS.get(status, "error"), message)
+    if status == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, status

@@ -1,0 +1,102 @@
+"""/api/v1/leads: the marketing site posts leads; staff tools read and update them."""
+
+from flask import g, jsonify, request, url_for
+
+from api.auth import api_auth
+from api.blueprint import bp
+from api.errors import ApiError
+from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST, as_form_data, check_types, json_body
+from auth.roles import LEAD_EDITORS, STAFF
+from core.ratelimit import public_api_write
+from leads.forms import LeadFieldsForm
+from leads.queries import page_of_leads, parse_filters
+from leads.rules import LeadSource
+from leads.serialize import lead_to_dict
+from leads.services import UTM_FIELDS, Arrival, LeadError, get_lead, submit_lead, update_lead
+
+LEAD_SCHEMA = {
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "company": TEXT,
+    "email": TEXT,
+    "roles": TEXT_LIST,
+    "headcount": INTEGER,
+    "consent": BOOLEAN,
+    "message": TEXT,
+    "phone": TEXT,
+    "website": TEXT,
+    "job_title": TEXT,
+    "seniority": TEXT,
+    "tech_stack": TEXT,
+    "start_timeline": TEXT,
+    "marketing_opt_in": BOOLEAN,
+    "referral_code": TEXT,
+    **{name: TEXT for name in UTM_FIELDS},
+}
+PATCH_SCHEMA = {"status": TEXT, "lost_reason": TEXT, "owner_email": TEXT}
+
+
+def _lead_error(error: LeadError) -> ApiError:
+    status = {"not_found": 404, "illegal_transition": 422, "invalid": 422}[error.code]
+    return ApiError(status, error.code, str(error), error.fields)
+
+
+@bp.post("/leads")
+@public_api_write
+@api_auth(*LEAD_EDITORS, anonymous=True)
+def create_lead():
+    values = check_types(json_body(), LEAD_SCHEMA)
+    form = LeadFieldsForm(formdata=as_form_data(values), meta={"csrf": False})
+    if not form.validate():
+        raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
+    utm = {name: values[name][:200] for name in UTM_FIELDS if values.get(name)}
+    arrival = Arrival(
+        source=LeadSource.API,
+        client_address=request.remote_addr,
+        http_referrer=(request.referrer or "")[:2000] or None,
+        utm=utm,
+        actor=g.api_user,
+    )
+    result = submit_lead(form.lead_data(), arrival)
+    lead = result.lead
+    body = lead_to_dict(lead) if g.api_user else {"id": lead.id, "status": lead.status.value}
+    status = 201 if result.created else 200
+    headers = {"Location": url_for("api.read_lead", lead_id=lead.id)} if result.created else {}
+    return jsonify(body), status, headers
+
+
+@bp.get("/leads")
+@api_auth(*STAFF)
+def list_leads():
+    filters, errors = parse_filters(request.args)
+    if errors:
+        raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
+    leads, next_cursor = page_of_leads(filters)
+    return jsonify({"items": [lead_to_dict(lead) for lead in leads], "next_cursor": next_cursor})
+
+
+@bp.get("/leads/<int:lead_id>")
+@api_auth(*STAFF)
+def read_lead(lead_id: int):
+    lead = get_lead(lead_id)
+    if lead is None:
+        raise ApiError(404, "not_found", "No such lead.")
+    return jsonify(lead_to_dict(lead))
+
+
+@bp.patch("/leads/<int:lead_id>")
+@api_auth(*LEAD_EDITORS)
+def patch_lead(lead_id: int):
+    body = json_body()
+    values = check_types(body, PATCH_SCHEMA)
+    changes = {}
+    if "status" in values:
+        changes["status"] = values["status"]
+        changes["lost_reason"] = values.get("lost_reason")
+    if "owner_email" in body:
+        changes["owner_email"] = values.get("owner_email")
+    try:
+        lead = update_lead(lead_id, g.api_user, **changes)
+    except LeadError as error:
+        raise _lead_error(error) from None
+    return jsonify(lead_to_dict(lead))

@@ -1,0 +1,1 @@
+"""Staff accounts, login, roles and API tokens."""

@@ -1,0 +1,86 @@
+"""Declarative base with a naming convention (so migrations name every constraint the same on
+SQLite and PostgreSQL) and the SQLite settings a web server needs."""
+
+import enum
+import sqlite3
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(enum_class: type[enum.Enum]) -> sa.Enum:
+    """Enums stored as their string values in a VARCHAR: one set of migrations for both
+    databases, and readable rows."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=30,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the one shape of timestamp stored on both databases."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    """WAL lets readers run beside the writer; the busy timeout makes writers queue; we issue
+    BEGIN ourselves (isolation_level=None) so that it can be IMMEDIATE."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection) -> None:
+    """Every SQLite transaction takes the write lock up front: a deferred transaction that
+    later writes can fail at once with "database is locked" instead of waiting its turn.
+    Long read-only work (CSV exports) opts out with the execution option `sqlite_deferred`."""
+    if connection.dialect.name != "sqlite":
+        return
+    deferred = connection.get_execution_options().get("sqlite_deferred")
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """`postgresql://` means psycopg 3; no URL means SQLite in the instance folder."""
+    if not raw:
+        return f"sqlite:///{instance_path}/app.db"
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    return raw
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    # Server-side prepared statements would get generic plans that cannot use the
+    # prefix indexes behind search.
+    return {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}

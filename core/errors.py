@@ -1,0 +1,52 @@
+"""Error pages for people and the JSON envelope for /api/; never a bare 500 traceback."""
+
+import logging
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from api.errors import http_error_response
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request could not be used",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "That was too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+EXPLANATIONS = {
+    400: "The form may have expired. Go back, reload the page and try again.",
+    403: "Your account's role does not allow this.",
+    404: "There is nothing at this address.",
+    413: "What you sent is larger than 1 MB.",
+    429: "Please wait a minute and try again.",
+    500: "Nothing was changed. Please try again in a moment.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException):
+    if _wants_json():
+        return http_error_response(error)
+    status = error.code or 500
+    message = EXPLANATIONS.get(status, error.description)
+    if isinstance(error, CSRFError):
+        message = "The form's security token was missing or expired. Reload and try again."
+    return render_template(
+        "error.html", status=status, title=TITLES.get(status, "Error"), message=message
+    ), status
+
+
+def handle_unexpected_error(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    db.session.rollback()
+    return handle_http_error(InternalServerError())

@@ -1,0 +1,43 @@
+"""Keyset (cursor) pagination: a page 500,000 rows deep costs the same as the first."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The (created_at, id) of the last row shown; the next page starts after it."""
+
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created, _, row_id = base64.urlsafe_b64decode(padded).decode().partition("|")
+            return cls(datetime.fromisoformat(created), int(row_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise BadCursor("Not a cursor from this list.") from error
+
+
+def clamp_limit(raw: str | None) -> int:
+    """Default 50; above 200 it is taken as 200; not a positive integer is an error."""
+    if raw in (None, ""):
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError("limit must be a positive integer")
+    return min(int(raw), MAX_LIMIT)

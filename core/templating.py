@@ -1,0 +1,25 @@
+"""Template filters: how dates, times and statuses look on pages."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from core.time import local_date
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(local_day)
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """A stored UTC moment shown in the company time zone."""
+    if moment is None:
+        return ""
+    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def local_day(moment: datetime | None) -> str:
+    return "" if moment is None else local_date(moment, current_app.config["TIMEZONE"]).isoformat()

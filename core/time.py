@@ -1,0 +1,28 @@
+"""Business dates live in the company time zone; timestamps are stored in naive UTC."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def local_date(moment_utc: datetime, tz_name: str) -> date:
+    """The calendar date in `tz_name` of a naive-UTC moment."""
+    return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name)).date()
+
+
+def local_day_start_utc(day: date, tz_name: str) -> datetime:
+    """The naive-UTC moment at which `day` begins in `tz_name`."""
+    start = datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
+    return start.astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_range_for_local_dates(
+    date_from: date | None, date_to: date | None, tz_name: str
+) -> tuple[datetime | None, datetime | None]:
+    """Both ends inclusive: [start of date_from, start of the day after date_to)."""
+    start = local_day_start_utc(date_from, tz_name) if date_from else None
+    end = local_day_start_utc(date_to + timedelta(days=1), tz_name) if date_to else None
+    return start, end
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"

@@ -1,0 +1,1 @@
+"""`flask demo seed`: believable demo data for a first look."""

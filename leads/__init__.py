@@ -1,0 +1,1 @@
+"""The "Hire Tech Talent" lead pipeline."""

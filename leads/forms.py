@@ -1,0 +1,214 @@
+"""The hire form and the staff forms. The API validates JSON with the same LeadFieldsForm."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from core.validation import InvalidValue, normalise_email_address, normalise_phone
+from leads.rules import STAFF_SOURCES, LeadStatus, StartTimeline
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _none_if_blank(value):
+    value = _strip(value)
+    return value or None
+
+
+def _required_text(label: str, max_length: int = 200) -> StringField:
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(message="Required."), Length(max=max_length)],
+    )
+
+
+def _optional_text(label: str, max_length: int) -> StringField:
+    return StringField(
+        label, filters=[_none_if_blank], validators=[Optional(), Length(max=max_length)]
+    )
+
+
+class EmailAddress:
+    """email-validator's syntax check, rewriting the field to the stored form."""
+
+    def __call__(self, form, field):
+        try:
+            field.data = normalise_email_address(field.data or "")
+        except InvalidValue as error:
+            raise ValidationError(str(error)) from None
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+START_TIMELINE_CHOICES = options(
+    [
+        ("", "Not sure yet"),
+        (StartTimeline.ASAP.value, "As soon as possible"),
+        (StartTimeline.WITHIN_MONTH.value, "Within a month"),
+        (StartTimeline.ONE_TO_THREE_MONTHS.value, "In 1–3 months"),
+        (StartTimeline.LATER.value, "Later"),
+        (StartTimeline.EXPLORING.value, "Just exploring"),
+    ]
+)
+
+
+class LeadFieldsForm(FlaskForm):
+    """The fields of SPEC §2 with their rules, for `form` and `api` leads."""
+
+    first_name = _required_text("First name")
+    last_name = _required_text("Last name")
+    company = _required_text("Company")
+    email = StringField(
+        "Work email",
+        filters=[_strip],
+        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
+    )
+    roles = CheckboxList(
+        "Roles you need", validators=[DataRequired(message="Pick at least one role.")]
+    )
+    headcount = IntegerField(
+        "How many engineers",
+        validators=[
+            InputRequired(message="Required."),
+            NumberRange(min=1, max=500, message="Between 1 and 500."),
+        ],
+    )
+    consent = BooleanField(
+        "I agree that you store these details to answer my request.",
+        validators=[DataRequired(message="We need your consent to answer you.")],
+    )
+    message = TextAreaField(
+        "Anything else we should know?",
+        filters=[_none_if_blank],
+        validators=[Optional(), Length(max=5000)],
+    )
+    phone = _optional_text("Phone", 50)
+    website = _optional_text("Company website", 300)
+    job_title = _optional_text("Your job title", 200)
+    seniority = _optional_text("Seniority", 100)
+    tech_stack = _optional_text("Tech stack", 1000)
+    start_timeline = SelectField(
+        "When should they start?", choices=START_TIMELINE_CHOICES, default=""
+    )
+    marketing_opt_in = BooleanField("Send me occasional hiring insights.")
+    referral_code = _optional_text("Referral code", 50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = options((role, role) for role in current_app.config["LEAD_ROLES"])
+
+    def lead_data(self) -> dict:
+        """The cleaned values, in the shape the lead service takes."""
+        phone = self.phone.data
+        region = current_app.config["PHONE_DEFAULT_REGION"]
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "company": self.company.data,
+            "email": self.email.data,
+            "roles": list(self.roles.data),
+            "headcount": self.headcount.data,
+            "consent": bool(self.consent.data),
+            "message": self.message.data,
+            "phone": normalise_phone(phone, region) if phone else None,
+            "website": self.website.data,
+            "job_title": self.job_title.data,
+            "seniority": self.seniority.data,
+            "tech_stack": self.tech_stack.data,
+            "start_timeline": self.start_timeline.data or None,
+            "marketing_opt_in": bool(self.marketing_opt_in.data),
+            "referral_code": (self.referral_code.data or "").upper() or None,
+        }
+
+
+class HireForm(LeadFieldsForm):
+    """The public form: adds the honeypot and the signed render time."""
+
+    nickname = StringField("Leave this field empty")
+    rendered_at = HiddenField()
+
+
+class StaffLeadForm(FlaskForm):
+    """A lead entered by hand: names, email and company are enough."""
+
+    first_name = _required_text("First name")
+    last_name = _required_text("Last name")
+    company = _required_text("Company")
+    email = StringField(
+        "Email",
+        filters=[_strip],
+        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
+    )
+    phone = _optional_text("Phone", 50)
+    job_title = _optional_text("Job title", 200)
+    message = TextAreaField(
+        "What they need", filters=[_none_if_blank], validators=[Optional(), Length(max=5000)]
+    )
+    source = SelectField(
+        "Source", choices=options((source.value, source.value.title()) for source in STAFF_SOURCES)
+    )
+    owner_email = SelectField("Owner", choices=[])
+
+    def lead_data(self) -> dict:
+        phone = self.phone.data
+        region = current_app.config["PHONE_DEFAULT_REGION"]
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "company": self.company.data,
+            "email": self.email.data,
+            "phone": normalise_phone(phone, region) if phone else None,
+            "job_title": self.job_title.data,
+            "message": self.message.data,
+        }
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Note",
+        filters=[_strip],
+        validators=[DataRequired(message="Write something."), Length(max=5000)],
+    )
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        "Status",
+        choices=options((s.value, s.value.title()) for s in LeadStatus if s != LeadStatus.WON),
+    )
+    lost_reason = TextAreaField(
+        "Why was it lost?", filters=[_none_if_blank], validators=[Optional(), Length(max=2000)]
+    )
+
+
+class OwnerForm(FlaskForm):
+    owner_email = SelectField("Owner", choices=[])

@@ -1,0 +1,133 @@
+"""Reading leads: the filters shared by the dashboard list, its CSV and GET /api/v1/leads."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from auth.models import User
+from core.extensions import db
+from core.pagination import BadCursor, Cursor, clamp_limit
+from core.time import utc_range_for_local_dates
+from leads.models import Lead, LeadSearchTerm
+from leads.rules import LeadSource, LeadStatus, query_words
+
+FILTER_NAMES = ("q", "status", "owner", "source", "created_from", "created_to")
+
+
+@dataclass
+class LeadFilters:
+    q: str = ""
+    status: LeadStatus | None = None
+    owner: str | None = None
+    source: LeadSource | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    limit: int = 50
+    cursor: Cursor | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for links and the CSV export)."""
+        values = {
+            "q": self.q,
+            "status": self.status.value if self.status else "",
+            "owner": self.owner or "",
+            "source": self.source.value if self.source else "",
+            "created_from": self.created_from.isoformat() if self.created_from else "",
+            "created_to": self.created_to.isoformat() if self.created_to else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
+    """Filters from query arguments, with an error message per bad argument."""
+    filters, errors = LeadFilters(), {}
+    filters.q = (args.get("q") or "").strip()[:200]
+    for name, enum_class in (("status", LeadStatus), ("source", LeadSource)):
+        raw = args.get(name)
+        if raw:
+            try:
+                setattr(filters, name, enum_class(raw))
+            except ValueError:
+                errors[name] = [f"Not a lead {name}."]
+    filters.owner = (args.get("owner") or "").strip().lower() or None
+    for name in ("created_from", "created_to"):
+        raw = args.get(name)
+        if raw:
+            try:
+                setattr(filters, name, date.fromisoformat(raw))
+            except ValueError:
+                errors[name] = ["A date as YYYY-MM-DD."]
+    try:
+        filters.limit = clamp_limit(args.get("limit"))
+    except ValueError as error:
+        errors["limit"] = [str(error)]
+    if args.get("cursor"):
+        try:
+            filters.cursor = Cursor.decode(args["cursor"])
+        except BadCursor as error:
+            errors["cursor"] = [str(error)]
+    return filters, errors
+
+
+def _prefix_match(column, prefix: str):
+    """A prefix test that each database answers from its index."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.and_(column >= prefix, column < prefix + "\U0010ffff")
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(escaped + "%", escape="\\")
+
+
+def filtered_query(filters: LeadFilters) -> sa.Select:
+    """Matching leads, newest first; no limit or cursor applied."""
+    query = sa.select(Lead)
+    if filters.status:
+        query = query.where(Lead.status == filters.status)
+    if filters.source:
+        query = query.where(Lead.source == filters.source)
+    if filters.owner == "none":
+        query = query.where(Lead.owner_id.is_(None))
+    elif filters.owner:
+        owner_id = sa.select(User.id).where(User.email == filters.owner).scalar_subquery()
+        query = query.where(Lead.owner_id == owner_id)
+    start, end = utc_range_for_local_dates(
+        filters.created_from, filters.created_to, current_app.config["TIMEZONE"]
+    )
+    if start is not None:
+        query = query.where(Lead.created_at >= start)
+    if end is not None:
+        query = query.where(Lead.created_at < end)
+    for word in query_words(filters.q):
+        matching = sa.select(LeadSearchTerm.lead_id).where(_prefix_match(LeadSearchTerm.term, word))
+        query = query.where(Lead.id.in_(matching))
+    return query.order_by(Lead.created_at.desc(), Lead.id.desc())
+
+
+def page_of_leads(filters: LeadFilters) -> tuple[list[Lead], str | None]:
+    """One page and the cursor of the next (None on the last page)."""
+    query = filtered_query(filters)
+    if filters.cursor is not None:
+        after = filters.cursor
+        query = query.where(
+            sa.or_(
+                Lead.created_at < after.created_at,
+                sa.and_(Lead.created_at == after.created_at, Lead.id < after.id),
+            )
+        )
+    rows = list(db.session.scalars(query.limit(filters.limit + 1)))
+    if len(rows) <= filters.limit:
+        return rows, None
+    rows = rows[: filters.limit]
+    return rows, Cursor(rows[-1].created_at, rows[-1].id).encode()
+
+
+def counts_by_status() -> dict[str, int]:
+    query = sa.select(Lead.status, sa.func.count()).group_by(Lead.status)
+    found = {status.value: count for status, count in db.session.execute(query)}
+    return {status.value: found.get(status.value, 0) for status in LeadStatus}
+
+
+def newest_leads(limit: int = 10) -> list[Lead]:
+    query = sa.select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,106 @@
+"""Pipeline and search rules of SPEC §2, as plain functions (no Flask, no database)."""
+
+import enum
+import re
+import unicodedata
+
+
+class LeadStatus(enum.StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    PROPOSAL = "proposal"
+    WON = "won"
+    LOST = "lost"
+
+
+class LeadSource(enum.StrEnum):
+    FORM = "form"
+    API = "api"
+    REFERRAL = "referral"
+    OUTBOUND = "outbound"
+    EVENT = "event"
+    PHONE = "phone"
+    PARTNER = "partner"
+    OTHER = "other"
+
+
+class StartTimeline(enum.StrEnum):
+    ASAP = "asap"
+    WITHIN_MONTH = "within_month"
+    ONE_TO_THREE_MONTHS = "one_to_three_months"
+    LATER = "later"
+    EXPLORING = "exploring"
+
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.PROPOSAL)
+CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST)
+STAFF_SOURCES = (
+    LeadSource.OUTBOUND,
+    LeadSource.EVENT,
+    LeadSource.PHONE,
+    LeadSource.PARTNER,
+    LeadSource.OTHER,
+)
+
+
+def is_open(status: LeadStatus) -> bool:
+    return status in OPEN_STATUSES
+
+
+def transition_error(
+    current: LeadStatus, target: LeadStatus, lost_reason: str | None
+) -> str | None:
+    """Why `current` → `target` is not allowed, or None when it is.
+
+    An open lead moves to any later open status, or to lost with a reason; lost reopens to
+    contacted only; won is reached only by conversion."""
+    if target == LeadStatus.WON:
+        return "A lead becomes won only by converting it into a client."
+    if current == LeadStatus.WON:
+        return "A won lead is closed."
+    if current == LeadStatus.LOST:
+        if target == LeadStatus.CONTACTED:
+            return None
+        return "A lost lead can only be reopened to contacted."
+    if target == LeadStatus.LOST:
+        if not (lost_reason or "").strip():
+            return "Say why the lead was lost."
+        return None
+    if OPEN_STATUSES.index(target) <= OPEN_STATUSES.index(current):
+        return f"A {current.value} lead can only move forward, or to lost."
+    return None
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def search_terms(first_name: str, last_name: str, company: str, email: str) -> set[str]:
+    """What a search word may be a prefix of: every word of the names and the company, the
+    whole email, and its domain."""
+    terms = set()
+    for text in (first_name, last_name, company):
+        terms.update(_WORD.findall(fold(text)))
+    email = email.strip().lower()
+    terms.add(email)
+    if "@" in email:
+        terms.add(email.rsplit("@", 1)[1])
+    return {term[:200] for term in terms if term}
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a search box; each must prefix some term of a matching lead.
+    Emails and domains stay whole (`ana@acme`, `acme.io`)."""
+    words = []
+    for chunk in fold(q).split():
+        if "@" in chunk or "." in chunk:
+            words.append(chunk.strip(".,;:!?\"'()"))
+        else:
+            words.extend(_WORD.findall(chunk))
+    return [word[:200] for word in dict.fromkeys(words) if word]

@@ -1,0 +1,31 @@
+"""Bot checks for the public hire form: a honeypot field and a minimum fill time measured
+from a signed, sub-second render timestamp (itsdangerous, as Flask itself signs)."""
+
+import time
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+SALT = "hire-form-rendered-at"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+
+
+def render_stamp(now: float | None = None) -> str:
+    return _serializer().dumps(round(now if now is not None else time.time(), 3))
+
+
+def spam_reason(honeypot: str | None, stamp: str | None, now: float | None = None) -> str | None:
+    """`honeypot`, `bad_timestamp` or `too_fast` for a bot, None for a person."""
+    if honeypot:
+        return "honeypot"
+    try:
+        rendered = float(_serializer().loads(stamp or ""))
+    except (BadSignature, TypeError, ValueError):
+        return "bad_timestamp"
+    elapsed = (now if now is not None else time.time()) - rendered
+    if elapsed < current_app.config["FORM_MIN_SECONDS"]:
+        return "too_fast"
+    return None

@@ -1,0 +1,72 @@
+"""The public "Hire Tech Talent" form."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from core.ratelimit import public_write
+from leads.forms import HireForm
+from leads.quarantine import quarantine
+from leads.rules import LeadSource
+from leads.services import UTM_FIELDS, Arrival, submit_lead
+from leads.spam import render_stamp, spam_reason
+
+bp = Blueprint("leads_public", __name__)
+
+ARRIVAL_KEY = "arrival"
+
+
+def remember_arrival() -> None:
+    """Keep the landing page, the referrer and UTM tags until the form is sent."""
+    utm = {key: request.args[key][:200] for key in UTM_FIELDS if request.args.get(key)}
+    if ARRIVAL_KEY in session and not utm:
+        return
+    session[ARRIVAL_KEY] = {
+        "landing_page": request.url[:2000],
+        "http_referrer": (request.referrer or "")[:2000] or None,
+        "utm": utm,
+    }
+
+
+def _arrival() -> Arrival:
+    stored = session.get(ARRIVAL_KEY) or {}
+    return Arrival(
+        source=LeadSource.FORM,
+        client_address=request.remote_addr,
+        landing_page=stored.get("landing_page"),
+        http_referrer=stored.get("http_referrer"),
+        utm=stored.get("utm") or {},
+    )
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("leads_public.hire"))
+
+
+@bp.route("/hire", methods=["GET", "POST"])
+@public_write
+def hire():
+    form = HireForm()
+    if request.method == "GET":
+        remember_arrival()
+        form.rendered_at.data = render_stamp()
+        form.referral_code.data = (request.args.get("ref") or "").upper()[:50] or None
+        return render_template("leads/hire.html", form=form)
+    if not form.validate():
+        return render_template("leads/hire.html", form=form)
+    data, arrival = form.lead_data(), _arrival()
+    reason = spam_reason(form.nickname.data, form.rendered_at.data)
+    if reason is not None:
+        quarantine(data, reason, arrival)
+    else:
+        submit_lead(data, arrival)
+    session.pop(ARRIVAL_KEY, None)
+    return redirect(url_for("leads_public.thanks"))
+
+
+@bp.get("/hire/thanks")
+def thanks():
+    return render_template(
+        "leads/thanks.html",
+        reply_within_hours=current_app.config["REPLY_WITHIN_HOURS"],
+        booking_url=current_app.config["BOOKING_URL"],
+    )

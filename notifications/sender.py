@@ -1,0 +1,130 @@
+"""The sender: one pass tries every message due at its start exactly once.
+
+On PostgreSQL each message is claimed with FOR UPDATE SKIP LOCKED and sent while the row is
+locked, so senders on several hosts never send one message twice. A failed try is retried
+after OUTBOX_RETRY_SECONDS, doubling each time, until OUTBOX_MAX_TRIES marks it failed."""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Message
+
+from core.db import utcnow
+from core.extensions import db, mail
+from notifications.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def retry_delay(tries: int, base_seconds: int) -> timedelta:
+    """After the n-th failed try wait base × 2^(n-1)."""
+    return timedelta(seconds=base_seconds * 2 ** max(tries - 1, 0))
+
+
+def build_message(row: OutboxMessage) -> Message:
+    message = Message(
+        subject=row.subject,
+        recipients=[row.to_address],
+        body=row.body_text,
+        html=row.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    message.msgId = row.message_id
+    return message
+
+
+def deliver(message: Message, file_name: str) -> None:
+    """SMTP when MAIL_SERVER is set, else an .eml file under the instance folder."""
+    if current_app.config.get("MAIL_SERVER"):
+        mail.send(message)
+        return
+    folder = outbox_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / file_name).write_bytes(message.as_bytes())
+
+
+def outbox_folder() -> Path:
+    return Path(current_app.instance_path) / "outbox"
+
+
+def _due_ids(started: datetime) -> list[int]:
+    query = (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.send_after <= started)
+        .order_by(OutboxMessage.id)
+    )
+    ids = list(db.session.scalars(query))
+    db.session.rollback()
+    return ids
+
+
+def _claim(message_id: int, started: datetime) -> OutboxMessage | None:
+    query = (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.send_after <= started,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalar(query)
+
+
+def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
+    row = _claim(message_id, started)
+    if row is None:
+        db.session.rollback()
+        return
+    message, file_name = build_message(row), f"{row.id:08d}-{row.event}.eml"
+    if db.session.get_bind().dialect.name == "sqlite":
+        # One sender per SQLite database: release the write lock while SMTP talks.
+        db.session.commit()
+    config = current_app.config
+    try:
+        deliver(message, file_name)
+    except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
+        row.tries += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if row.tries >= config["OUTBOX_MAX_TRIES"]:
+            row.status = OutboxStatus.FAILED
+            result.failed += 1
+        else:
+            row.send_after = utcnow() + retry_delay(row.tries, config["OUTBOX_RETRY_SECONDS"])
+            result.retried += 1
+        log.warning("outbox message %s not sent: %s", row.id, row.last_error)
+    else:
+        row.tries += 1
+        row.status = OutboxStatus.SENT
+        row.sent_at = utcnow()
+        row.last_error = None
+        result.sent += 1
+    db.session.commit()
+
+
+def send_pass() -> PassResult:
+    started = utcnow()
+    result = PassResult()
+    for message_id in _due_ids(started):
+        _try_one(message_id, started, result)
+    return result
+
+
+def send_loop(interval_seconds: float, housekeeping) -> None:
+    """Repeat passes until interrupted; `housekeeping` runs after each pass."""
+    while True:
+        send_pass()
+        housekeeping()
+        time.sleep(interval_seconds)

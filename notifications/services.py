@@ -1,0 +1,85 @@
+"""Enqueue emails inside the caller's transaction; list and resend them for admins."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template
+from sqlalchemy.exc import IntegrityError
+
+from core.db import utcnow
+from core.extensions import db
+from notifications.models import OutboxMessage, OutboxStatus
+
+SUBJECTS = {
+    "new_lead": "New lead",
+    "lead_confirmation": "We received your request",
+}
+
+
+def _message_id() -> str:
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+def enqueue(
+    event: str,
+    to_address: str,
+    context: dict,
+    *,
+    send_after: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Render `emails/<event>.txt|.html` and add the message to the session (no commit: the
+    caller's transaction decides). Returns None when `dedupe_key` was already used."""
+    address = validate_email(to_address, check_deliverability=False, test_environment=True)
+    if dedupe_key is not None and _dedupe_key_taken(dedupe_key):
+        return None
+    message = OutboxMessage(
+        message_id=_message_id(),
+        event=event,
+        to_address=address.normalized,
+        subject=SUBJECTS[event],
+        body_text=render_template(f"emails/{event}.txt", **context),
+        body_html=render_template(f"emails/{event}.html", **context),
+        dedupe_key=dedupe_key,
+        send_after=send_after or utcnow(),
+    )
+    if dedupe_key is None:
+        db.session.add(message)
+        return message
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def _dedupe_key_taken(dedupe_key: str) -> bool:
+    """The unique index is what guarantees one copy under concurrency (a concurrent twin
+    fails inside a savepoint, leaving the caller's change intact); this read avoids the
+    failed insert in the usual case."""
+    query = sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    return db.session.scalar(query) is not None
+
+
+def is_deliverable_address(raw: str) -> bool:
+    try:
+        validate_email(raw, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def resend(message_id: int) -> OutboxMessage | None:
+    """A failed message goes back to the queue with a fresh count of tries."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status != OutboxStatus.FAILED:
+        return None
+    message.status = OutboxStatus.PENDING
+    message.tries = 0
+    message.send_after = utcnow()
+    db.session.commit()
+    return message
