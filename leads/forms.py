@@ -64,6 +64,14 @@ class EmailAddress:
             raise ValidationError(str(error)) from None
 
 
+class ChoseAtLeastOne:
+    """Like DataRequired, without the `required` attribute a browser would put on every box."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise ValidationError("Pick at least one role.")
+
+
 class CheckboxList(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -92,9 +100,7 @@ class LeadFieldsForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
     )
-    roles = CheckboxList(
-        "Roles you need", validators=[DataRequired(message="Pick at least one role.")]
-    )
+    roles = CheckboxList("Roles you need", validators=[ChoseAtLeastOne()])
     headcount = IntegerField(
         "How many engineers",
         validators=[

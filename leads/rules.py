@@ -73,6 +73,9 @@ def transition_error(
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$", re.UNICODE)
+_LEADING_PUNCTUATION = re.compile(r"^\W+", re.UNICODE)
+_DOTTED = re.compile(r"^[\w+-]+(\.[\w+-]+)+$", re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -96,11 +99,14 @@ def search_terms(first_name: str, last_name: str, company: str, email: str) -> s
 
 def query_words(q: str) -> list[str]:
     """The words of a search box; each must prefix some term of a matching lead.
-    Emails and domains stay whole (`ana@acme`, `acme.io`)."""
+    Emails and dotted names stay whole (`ana@acme`, `acme.io`, `ana.silva`): they
+    match the start of an email or of its domain."""
     words = []
     for chunk in fold(q).split():
-        if "@" in chunk or "." in chunk:
-            words.append(chunk.strip(".,;:!?\"'()"))
+        if "@" in chunk:
+            words.append(_LEADING_PUNCTUATION.sub("", chunk))
+        elif _DOTTED.match(trimmed := _EDGE_PUNCTUATION.sub("", chunk)):
+            words.append(trimmed)
         else:
             words.extend(_WORD.findall(chunk))
     return [word[:200] for word in dict.fromkeys(words) if word]

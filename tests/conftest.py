@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
 
 from auth.services import create_user
-from core import create_app
+from core.app import create_app
 from core.db import database_url
 from core.extensions import db as _db
 from leads.rules import LeadSource

@@ -1,0 +1,119 @@
+"""The application factory, built from register_* steps."""
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.config import ConfigError, load_config
+from core.db import database_url, engine_options
+from core.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(
+        "core",
+        root_path=str(PROJECT_ROOT),
+        instance_path=instance_path or str(PROJECT_ROOT / "instance"),
+        template_folder="templates",
+        static_folder="static",
+    )
+    configure(app, test_config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_error_pages(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    settings = load_config()
+    settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        if not (settings.get("DEBUG") or settings.get("TESTING")):
+            raise ConfigError("SECRET_KEY is required (set it in the environment or .env)")
+        settings["SECRET_KEY"] = "development-only-secret-key"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = database_url(settings.pop("DATABASE_URL", None), app.instance_path)
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAIL_SUPPRESS_SEND=False,
+    )
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    from api import leads as _api_leads  # noqa: F401 - registers the lead endpoints
+    from api import openapi as _api_openapi  # noqa: F401 - registers the document
+    from api.blueprint import bp as api_bp
+    from auth.cli import tokens_bp, users_bp
+    from auth.views import bp as auth_bp
+    from dashboard.views import bp as dashboard_bp
+    from demo.cli import bp as demo_bp
+    from leads.staff_views import bp as leads_staff_bp
+    from leads.views import bp as leads_public_bp
+    from notifications.cli import bp as outbox_cli_bp
+    from notifications.views import bp as outbox_bp
+
+    for blueprint in (
+        leads_public_bp,
+        auth_bp,
+        dashboard_bp,
+        leads_staff_bp,
+        outbox_bp,
+        api_bp,
+        users_bp,
+        tokens_bp,
+        outbox_cli_bp,
+        demo_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_security(app: Flask) -> None:
+    from core.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+def register_error_pages(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from core.errors import handle_http_error, handle_unexpected_error
+
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from core.templating import register
+
+    register(app)

@@ -1,0 +1,178 @@
+"""Staff login (argon2id, throttling, safe next), roles on every page, headers, cookies, CSRF."""
+
+import pytest
+import sqlalchemy as sa
+from conftest import PASSWORD
+
+from auth.models import User
+
+
+def test_staff_log_in_with_email_and_password_and_land_on_the_dashboard(client, make_user):
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/dashboard"
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_passwords_are_stored_as_argon2id_hashes(db, make_user):
+    user = make_user("admin")
+    stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_a_wrong_password_re_renders_the_form_with_a_message(client, make_user):
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "do not match" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_a_deactivated_account_cannot_log_in(client, db, make_user):
+    user = make_user("sales")
+    user.active = False
+    db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("next_path", "landing"),
+    [
+        ("/dashboard/leads?status=new", "/dashboard/leads?status=new"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/", "/dashboard"),
+    ],
+)
+def test_next_is_honoured_only_for_paths_on_this_site(client, make_user, next_path, landing):
+    user = make_user("sales")
+    response = client.post(
+        "/login",
+        query_string={"next": next_path},
+        data={"email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == landing
+
+
+def test_pages_send_anonymous_visitors_to_login_with_next(client):
+    response = client.get("/dashboard/leads")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_failed_logins_are_throttled_per_account(app, client, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "3/minute"
+    user = make_user("sales")
+    for number in range(3):
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{number}"},
+        )
+        assert response.status_code == 200
+    blocked = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert blocked.status_code == 429
+
+
+def test_failed_logins_are_throttled_per_address(app, client, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "3/minute"
+    for number in range(3):
+        client.post("/login", data={"email": f"nobody{number}@x.example", "password": "x"})
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_budget(app, client, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "2/minute"
+    user = make_user("sales")
+    for _ in range(4):
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        client.post("/logout")
+
+
+def test_logout_ends_the_session(client, login_as):
+    login_as("sales")
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+ROLE_MATRIX = [
+    ("GET", "/dashboard", {"admin": 200, "sales": 200, "finance": 200}),
+    ("GET", "/dashboard/leads", {"admin": 200, "sales": 200, "finance": 200}),
+    ("GET", "/dashboard/leads.csv", {"admin": 200, "sales": 200, "finance": 200}),
+    ("GET", "/dashboard/leads/new", {"admin": 200, "sales": 200, "finance": 403}),
+    ("GET", "/dashboard/quarantine", {"admin": 200, "sales": 403, "finance": 403}),
+    ("GET", "/dashboard/outbox", {"admin": 200, "sales": 403, "finance": 403}),
+    ("POST", "/dashboard/leads/{lead}/notes", {"admin": 302, "sales": 302, "finance": 403}),
+    ("POST", "/dashboard/leads/{lead}/status", {"admin": 302, "sales": 302, "finance": 403}),
+    ("POST", "/dashboard/leads/{lead}/owner", {"admin": 302, "sales": 302, "finance": 403}),
+]
+
+
+@pytest.mark.parametrize("role", ["admin", "sales", "finance"])
+@pytest.mark.parametrize(("method", "path", "expected"), ROLE_MATRIX)
+def test_roles_are_enforced_on_every_page(
+    client, login_as, make_lead, role, method, path, expected
+):
+    lead = make_lead()
+    login_as(role)
+    response = client.open(path.format(lead=lead.id), method=method, data={"body": "hi"})
+    assert response.status_code == expected[role]
+
+
+def test_every_page_sends_the_security_headers(client):
+    for path in ("/hire", "/login", "/hire/thanks", "/nowhere"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "object-src 'none'" in policy
+        assert "base-uri" in policy and "frame-ancestors" in policy
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"]
+
+
+def test_the_session_cookie_is_httponly_and_lax(client, make_user):
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+@pytest.fixture
+def config_overrides(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize("config_overrides", [{"SESSION_COOKIE_SECURE": True}], indirect=True)
+def test_the_session_cookie_is_secure_when_configured(client, make_user):
+    user = make_user("sales")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_a_form_post_without_a_valid_csrf_token_is_400_and_changes_nothing(client, db, hire_form):
+    from leads.models import Lead
+
+    response = client.post("/hire", data=hire_form())
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
+    page = client.get("/hire").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/hire", data={**hire_form(), "csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 1
+
+
+def test_an_oversized_body_is_413_not_500(client):
+    response = client.post("/hire", data={"message": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
