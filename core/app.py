@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         static_folder="static",
     )
     configure(app, test_config or {})
+    register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -56,6 +57,12 @@ def configure(app: Flask, overrides: dict) -> None:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_input_guard(app: Flask) -> None:
+    from core.input_guard import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -176,3 +176,18 @@ def test_a_form_post_without_a_valid_csrf_token_is_400_and_changes_nothing(clien
 def test_an_oversized_body_is_413_not_500(client):
     response = client.post("/hire", data={"message": "x" * (1024 * 1024 + 10)})
     assert response.status_code == 413
+
+
+def test_an_id_too_large_for_the_database_is_404_not_500(client, login_as):
+    login_as("sales")
+    assert client.get("/dashboard/leads/99999999999999999999").status_code == 404
+    assert client.post("/dashboard/leads/99999999999/notes", data={"body": "x"}).status_code == 404
+
+
+def test_nul_characters_in_a_form_are_refused_with_400_and_change_nothing(client, db, hire_form):
+    from leads.models import Lead
+
+    response = client.post("/hire", data=hire_form(first_name="An\x00a"))
+    assert response.status_code == 400
+    assert client.get("/dashboard/leads", query_string={"q": "a\x00"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
