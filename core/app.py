@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from api.blueprint import bp as api_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
+    from billing.staff_views import bp as billing_staff_bp
     from dashboard.views import bp as dashboard_bp
     from demo.cli import bp as demo_bp
     from leads.staff_views import bp as leads_staff_bp
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         dashboard_bp,
         leads_staff_bp,
+        billing_staff_bp,
         outbox_bp,
         api_bp,
         users_bp,

@@ -9,10 +9,15 @@ def local_date(moment_utc: datetime, tz_name: str) -> date:
     return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name)).date()
 
 
+def local_moment_utc(day: date, at: time, tz_name: str) -> datetime:
+    """The naive-UTC moment of wall-clock time `at` on `day` in `tz_name`."""
+    moment = datetime.combine(day, at, tzinfo=ZoneInfo(tz_name))
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def local_day_start_utc(day: date, tz_name: str) -> datetime:
     """The naive-UTC moment at which `day` begins in `tz_name`."""
-    start = datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name))
-    return start.astimezone(UTC).replace(tzinfo=None)
+    return local_moment_utc(day, time.min, tz_name)
 
 
 def utc_range_for_local_dates(

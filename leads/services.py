@@ -11,6 +11,7 @@ from auth.models import Role, User
 from core.company import company_key, free_mail_domains
 from core.db import utcnow
 from core.extensions import db
+from core.service_errors import ServiceError
 from core.time import local_date
 from core.urls import absolute_url
 from leads.models import Lead, LeadEvent, LeadSearchTerm, LeadSubmission
@@ -21,13 +22,8 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 ROUND_ROBIN = "round_robin"
 
 
-class LeadError(ValueError):
-    """A change the rules refuse; `code` is the API error code, the message is for people."""
-
-    def __init__(self, code: str, message: str, fields: dict | None = None):
-        super().__init__(message)
-        self.code = code
-        self.fields = fields or {}
+class LeadError(ServiceError):
+    """A change to a lead that the rules refuse."""
 
 
 @dataclass

@@ -18,8 +18,12 @@ from flask_login import current_user
 
 from auth.models import User
 from auth.roles import ADMINS, LEAD_EDITORS, STAFF, acting_user, roles_required
+from billing.forms import ConvertForm
+from billing.services import contract_for_lead
+from billing.staff_views import CONVERTERS, all_clients
 from core.csv_export import csv_lines
 from core.extensions import db
+from core.flashing import apply_change
 from leads import quarantine as quarantine_service
 from leads.forms import NoteForm, OwnerForm, StaffLeadForm, StatusForm, options
 from leads.models import LeadSubmission
@@ -121,6 +125,9 @@ def detail(lead_id: int):
         status_form=status_form,
         owner_form=owner_form,
         can_edit=current_user.has_role(*LEAD_EDITORS),
+        can_convert=lead.is_open and current_user.has_role(*CONVERTERS),
+        convert_form=ConvertForm(clients=all_clients()),
+        contract=contract_for_lead(lead.id),
     )
 
 
@@ -136,7 +143,7 @@ def update_status(lead_id: int):
             status=form.status.data,
             lost_reason=form.lost_reason.data,
         )
-        _apply(change, "Status changed.")
+        apply_change(change, "Status changed.")
     else:
         flash("Pick a status.", "error")
     return redirect(url_for(".detail", lead_id=lead_id))
@@ -149,7 +156,7 @@ def update_owner(lead_id: int):
     form.owner_email.choices = options([("none", "Unassigned"), *_staff_choices()])
     if form.validate_on_submit():
         change = partial(update_lead, lead_id, acting_user(), owner_email=form.owner_email.data)
-        _apply(change, "Owner changed.")
+        apply_change(change, "Owner changed.")
     else:
         flash("Pick an owner.", "error")
     return redirect(url_for(".detail", lead_id=lead_id))
@@ -160,21 +167,10 @@ def update_owner(lead_id: int):
 def create_note(lead_id: int):
     form = NoteForm()
     if form.validate_on_submit():
-        _apply(partial(add_note, lead_id, form.body.data, acting_user()), "Note added.")
+        apply_change(partial(add_note, lead_id, form.body.data, acting_user()), "Note added.")
     else:
         flash(" ".join(form.body.errors) or "Write something.", "error")
     return redirect(url_for(".detail", lead_id=lead_id))
-
-
-def _apply(change, success_message: str) -> None:
-    try:
-        change()
-    except LeadError as error:
-        if error.code == "not_found":
-            abort(404)
-        flash(str(error), "error")
-    else:
-        flash(success_message, "success")
 
 
 @bp.get("/quarantine")

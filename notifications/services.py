@@ -15,6 +15,8 @@ from notifications.models import OutboxMessage, OutboxStatus
 SUBJECTS = {
     "new_lead": "New lead",
     "lead_confirmation": "We received your request",
+    "guarantee_deadline": "Your satisfaction guarantee",
+    "guarantee_reminder": "Guarantee ends in a week",
 }
 
 

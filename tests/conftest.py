@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
+from support import PASSWORD, base_config, lead_fields
 
 from auth.services import create_user
 from core.app import create_app
@@ -23,23 +24,6 @@ from notifications.models import OutboxMessage
 
 hypothesis_settings.register_profile("suite", max_examples=60, deadline=None)
 hypothesis_settings.load_profile("suite")
-
-PASSWORD = "correct horse battery"
-
-
-def base_config(url: str, instance: Path) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": url,
-        "WTF_CSRF_ENABLED": False,
-        "ARGON2_CHEAP": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_SERVER": None,
-        "SITE_URL": "http://testserver.example",
-        "SALES_INBOX": "sales@hiretechtalent.example",
-        "TIMEZONE": "America/New_York",
-    }
 
 
 def _postgres_admin_url(url: str) -> sa.URL:
@@ -73,7 +57,7 @@ def database_template(tmp_path_factory):
 
 
 def _migrate(url: str, folder: Path) -> None:
-    app = create_app(base_config(url, folder), instance_path=str(folder))
+    app = create_app(base_config(url), instance_path=str(folder))
     with app.app_context():
         upgrade()
         _db.engine.dispose()
@@ -106,7 +90,7 @@ def config_overrides():
 
 @pytest.fixture
 def app(database_url_for_test, tmp_path, config_overrides):
-    config = {**base_config(database_url_for_test, tmp_path), **config_overrides}
+    config = {**base_config(database_url_for_test), **config_overrides}
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         yield app
@@ -144,21 +128,6 @@ def login_as(client, make_user):
         return user
 
     return login
-
-
-def lead_fields(**overrides) -> dict:
-    """Valid hire-form fields; override any."""
-    fields = {
-        "first_name": "Ana",
-        "last_name": "Silva",
-        "company": "Northwind Labs",
-        "email": "ana@northwind.example",
-        "roles": ["Back-end", "DevOps"],
-        "headcount": 2,
-        "consent": True,
-    }
-    fields.update(overrides)
-    return fields
 
 
 @pytest.fixture

@@ -160,3 +160,28 @@ def test_date_filters_cover_both_whole_days_in_the_company_time_zone():
     start, end = utc_range_for_local_dates(date(2026, 7, 1), date(2026, 7, 2), "America/New_York")
     assert start == datetime(2026, 7, 1, 4, 0)
     assert end == datetime(2026, 7, 3, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("8500", 850000), ("8,500.50", 850050), ("$8500.5", 850050), ("0.07", 7), (" 12 ", 1200)],
+)
+def test_amounts_typed_by_people_become_cents(text, cents):
+    from core.money import parse_amount_to_cents
+
+    assert parse_amount_to_cents(text) == cents
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-5", "1.234", "1.2.3", "1e3"])
+def test_amounts_that_are_not_money_are_refused(text):
+    from core.money import parse_amount_to_cents
+
+    with pytest.raises(ValueError):
+        parse_amount_to_cents(text)
+
+
+@pytest.mark.parametrize(("cents", "shown"), [(850050, "$8,500.50"), (-5, "-$0.05"), (0, "$0.00")])
+def test_cents_are_shown_as_money(cents, shown):
+    from core.money import format_cents
+
+    assert format_cents(cents, "USD") == shown

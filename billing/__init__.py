@@ -1,0 +1,1 @@
+"""Clients, contracts, invoices and the one-month satisfaction guarantee."""

@@ -1,0 +1,281 @@
+"""Conversion of a lead into a client with a contract, and the contract's later changes."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask import current_app
+
+from auth.models import User
+from billing.guarantee import guarantee_ends_on, reminder_date, start_date_editable
+from billing.models import (
+    Client,
+    ClientContact,
+    ContactRole,
+    Contract,
+    ContractStatus,
+    TerminationReason,
+)
+from core.company import email_domain, free_mail_domains, is_free_mail
+from core.db import utcnow
+from core.extensions import db
+from core.service_errors import ServiceError
+from core.time import local_date, local_moment_utc
+from core.urls import absolute_url
+from leads.models import Lead, LeadEvent
+from leads.rules import LeadStatus
+from notifications.models import OutboxMessage, OutboxStatus
+from notifications.services import enqueue
+
+REMINDER_HOUR = 9
+ENDABLE_REASONS = (
+    TerminationReason.CLIENT_ENDED,
+    TerminationReason.NON_PAYMENT,
+    TerminationReason.OTHER,
+)
+
+
+@dataclass
+class ContractTerms:
+    start_date: date
+    engineers: int
+    monthly_rate_cents: int
+    currency: str
+    client_id: int | None = None
+
+
+def business_today() -> date:
+    """Today in the company time zone: the default `as_of` of every business rule."""
+    return local_date(utcnow(), current_app.config["TIMEZONE"])
+
+
+def _invalid(field: str, message: str) -> ServiceError:
+    return ServiceError("invalid", message, {field: [message]})
+
+
+def check_currency(currency: str) -> None:
+    if currency.upper() != current_app.config["CURRENCY"]:
+        raise ServiceError(
+            "currency_not_supported",
+            f"This installation works in {current_app.config['CURRENCY']} only.",
+            {"currency": [f"Only {current_app.config['CURRENCY']} is accepted."]},
+        )
+
+
+def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
+    """Any open lead → won: the client (reused for the same company, or the one picked),
+    the lead's person as its primary contact, and the contract; emails the guarantee
+    deadline to the client and queues the sales owner's reminder."""
+    try:
+        lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
+        if lead is None:
+            raise ServiceError("not_found", "No such lead.")
+        if not lead.is_open:
+            raise ServiceError(
+                "illegal_transition",
+                f"A {lead.status.value} lead cannot be converted.",
+                {"status": ["Only an open lead can be converted."]},
+            )
+        check_currency(terms.currency)
+        client = _client_for(lead, terms.client_id)
+        contact = _make_primary_contact(client, lead)
+        ends_on = guarantee_ends_on(terms.start_date, current_app.config["GUARANTEE_GRACE_DAYS"])
+        contract = Contract(
+            client=client,
+            lead_id=lead.id,
+            start_date=terms.start_date,
+            guarantee_ends_on=ends_on,
+            engineers=terms.engineers,
+            monthly_rate_cents=terms.monthly_rate_cents,
+            currency=terms.currency.upper(),
+            created_by=actor,
+        )
+        db.session.add(contract)
+        lead.status = LeadStatus.WON
+        db.session.flush()
+        db.session.add(
+            LeadEvent(
+                lead_id=lead.id,
+                kind="status",
+                actor=actor,
+                detail=f"Converted: client {client.name}, contract "
+                f"#{contract.id} starting {terms.start_date}.",
+            )
+        )
+        _enqueue_guarantee_deadline(contract, contact)
+        _enqueue_owner_reminder(contract, lead)
+        db.session.commit()
+    except ServiceError:
+        db.session.rollback()
+        raise
+    return contract
+
+
+def _client_for(lead: Lead, client_id: int | None) -> Client:
+    if client_id is not None:
+        client = db.session.get(Client, client_id)
+        if client is None:
+            raise _invalid("client_id", "No such client.")
+        return client
+    client = db.session.scalar(
+        sa.select(Client).where(Client.company_key == lead.company_key).with_for_update()
+    )
+    if client is not None:
+        return client
+    domain = email_domain(lead.email)
+    client = Client(
+        name=lead.company,
+        company_key=lead.company_key,
+        domain=None if is_free_mail(domain, free_mail_domains()) else domain,
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def _make_primary_contact(client: Client, lead: Lead) -> ClientContact:
+    """The lead's person becomes the primary contact; a previous primary stays as `other`."""
+    contact = None
+    for existing in client.contacts:
+        if existing.email == lead.email:
+            contact = existing
+        elif existing.role == ContactRole.PRIMARY:
+            existing.role = ContactRole.OTHER
+    if contact is None:
+        contact = ClientContact(
+            client=client,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            role=ContactRole.PRIMARY,
+        )
+        db.session.add(contact)
+    contact.role = ContactRole.PRIMARY
+    return contact
+
+
+def primary_contact(client: Client) -> ClientContact | None:
+    return next((c for c in client.contacts if c.role == ContactRole.PRIMARY), None)
+
+
+def _reminder_key(contract: Contract) -> str:
+    return f"guarantee_reminder:{contract.id}"
+
+
+def _reminder_send_after(contract: Contract) -> datetime:
+    """9:00 in the company time zone a week before the window closes (now, if that passed)."""
+    day = reminder_date(contract.guarantee_ends_on)
+    moment = local_moment_utc(day, time(REMINDER_HOUR), current_app.config["TIMEZONE"])
+    return max(moment, utcnow())
+
+
+def _enqueue_guarantee_deadline(contract: Contract, contact: ClientContact) -> None:
+    enqueue("guarantee_deadline", contact.email, {"contract": contract, "contact": contact})
+
+
+def _enqueue_owner_reminder(contract: Contract, lead: Lead) -> None:
+    recipient = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
+    context = {
+        "contract": contract,
+        "client": contract.client,
+        "contract_url": absolute_url("billing_staff.contract", contract_id=contract.id),
+    }
+    enqueue(
+        "guarantee_reminder",
+        recipient,
+        context,
+        send_after=_reminder_send_after(contract),
+        dedupe_key=_reminder_key(contract),
+    )
+
+
+def get_contract(contract_id: int) -> Contract | None:
+    return db.session.get(Contract, contract_id)
+
+
+def contract_for_lead(lead_id: int) -> Contract | None:
+    return db.session.scalar(sa.select(Contract).where(Contract.lead_id == lead_id))
+
+
+def _lock_contract(contract_id: int) -> Contract:
+    contract = db.session.scalar(
+        sa.select(Contract).where(Contract.id == contract_id).with_for_update()
+    )
+    if contract is None:
+        raise ServiceError("not_found", "No such contract.")
+    return contract
+
+
+def change_start_date(
+    contract_id: int, start_date: date, actor: User, today: date | None = None
+) -> Contract:
+    """Until the start date has passed; the guarantee window and the reminder move with it."""
+    today = today or business_today()
+    try:
+        contract = _lock_contract(contract_id)
+        if contract.status != ContractStatus.ACTIVE:
+            raise ServiceError("contract_terminated", "The contract has ended.")
+        if not start_date_editable(contract.start_date, today):
+            raise _invalid("start_date", "The start date has passed and can no longer change.")
+        if start_date != contract.start_date:
+            old = contract.start_date
+            contract.start_date = start_date
+            contract.guarantee_ends_on = guarantee_ends_on(
+                start_date, current_app.config["GUARANTEE_GRACE_DAYS"]
+            )
+            db.session.add(
+                LeadEvent(
+                    lead_id=contract.lead_id,
+                    kind="contract",
+                    actor=actor,
+                    detail=f"Contract #{contract.id} start date {old} → {start_date}.",
+                )
+            )
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.dedupe_key == _reminder_key(contract),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(send_after=_reminder_send_after(contract))
+            )
+        db.session.commit()
+    except ServiceError:
+        db.session.rollback()
+        raise
+    return contract
+
+
+def end_contract(
+    contract_id: int, end_date: date, reason: str, note: str | None, actor: User
+) -> Contract:
+    """Finance ends a contract (not the guarantee: that is a claim)."""
+    try:
+        contract = _lock_contract(contract_id)
+        try:
+            termination = TerminationReason(reason)
+        except ValueError:
+            termination = None
+        if termination not in ENDABLE_REASONS:
+            raise _invalid("reason", "One of client_ended, non_payment, other.")
+        if contract.status != ContractStatus.ACTIVE:
+            raise ServiceError("contract_terminated", "The contract has already ended.")
+        if end_date < contract.start_date:
+            raise _invalid("end_date", "The end date is before the start date.")
+        contract.status = ContractStatus.TERMINATED
+        contract.end_date = end_date
+        contract.termination_reason = termination
+        contract.termination_note = note
+        db.session.add(
+            LeadEvent(
+                lead_id=contract.lead_id,
+                kind="contract",
+                actor=actor,
+                detail=f"Contract #{contract.id} ended {end_date} ({termination.value}).",
+            )
+        )
+        db.session.commit()
+    except ServiceError:
+        db.session.rollback()
+        raise
+    return contract

@@ -1,0 +1,116 @@
+"""Contracts in the dashboard: conversion from a lead, the guarantee countdown, start date
+changes and ending a contract."""
+
+from functools import partial
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from auth.models import Role
+from auth.roles import STAFF, acting_user, roles_required
+from billing.forms import ConvertForm, EndContractForm, StartDateForm
+from billing.guarantee import start_date_editable
+from billing.models import Client, Contract
+from billing.services import (
+    ContractTerms,
+    business_today,
+    change_start_date,
+    convert_lead,
+    end_contract,
+    get_contract,
+)
+from core.extensions import db
+from core.flashing import apply_change
+from core.service_errors import ServiceError
+
+bp = Blueprint("billing_staff", __name__, url_prefix="/dashboard")
+
+CONVERTERS = (Role.ADMIN, Role.SALES, Role.FINANCE)
+MONEY_KEEPERS = (Role.ADMIN, Role.FINANCE)
+
+
+def all_clients() -> list[Client]:
+    return list(db.session.scalars(sa.select(Client).order_by(Client.name)))
+
+
+@bp.post("/leads/<int:lead_id>/convert")
+@roles_required(*CONVERTERS)
+def convert(lead_id: int):
+    form = ConvertForm(clients=all_clients())
+    if not form.validate_on_submit():
+        for name, messages in form.errors.items():
+            flash(f"{form[name].label.text}: {' '.join(messages)}", "error")
+        return redirect(url_for("leads_staff.detail", lead_id=lead_id))
+    terms = ContractTerms(
+        start_date=form.start_date.data,
+        engineers=form.engineers.data,
+        monthly_rate_cents=form.monthly_rate.cents,
+        currency=form.currency,
+        client_id=int(form.client_id.data) if form.client_id.data else None,
+    )
+    try:
+        contract = convert_lead(lead_id, terms, acting_user())
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return redirect(url_for("leads_staff.detail", lead_id=lead_id))
+    flash("Converted: the client has a contract.", "success")
+    return redirect(url_for(".contract", contract_id=contract.id))
+
+
+@bp.get("/contracts")
+@roles_required(*STAFF)
+def contracts():
+    rows = db.session.scalars(
+        sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
+    )
+    return render_template("billing/contracts.html", contracts=list(rows), today=business_today())
+
+
+@bp.get("/contracts/<int:contract_id>")
+@roles_required(*STAFF)
+def contract(contract_id: int):
+    found = get_contract(contract_id) or abort(404)
+    today = business_today()
+    return render_template(
+        "billing/contract.html",
+        contract=found,
+        today=today,
+        start_form=StartDateForm(start_date=found.start_date),
+        end_form=EndContractForm(end_date=today),
+        can_edit_start=start_date_editable(found.start_date, today)
+        and found.status.value == "active",
+        can_end=acting_user().has_role(*MONEY_KEEPERS) and found.status.value == "active",
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/start-date")
+@roles_required(*CONVERTERS)
+def update_start_date(contract_id: int):
+    form = StartDateForm()
+    if form.validate_on_submit():
+        change = partial(change_start_date, contract_id, form.start_date.data, acting_user())
+        apply_change(change, "Start date changed.")
+    else:
+        flash("Give a date.", "error")
+    return redirect(url_for(".contract", contract_id=contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/end")
+@roles_required(*MONEY_KEEPERS)
+def end(contract_id: int):
+    form = EndContractForm()
+    if form.validate_on_submit():
+        change = partial(
+            end_contract,
+            contract_id,
+            form.end_date.data,
+            form.reason.data,
+            form.note.data,
+            acting_user(),
+        )
+        apply_change(change, "Contract ended.")
+    else:
+        flash("Give an end date and a reason.", "error")
+    return redirect(url_for(".contract", contract_id=contract_id))
