@@ -20,7 +20,8 @@ from core.company import email_domain, free_mail_domains, is_free_mail
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
-from core.time import local_date, local_moment_utc
+from core.time import local_moment_utc
+from core.today import business_today
 from core.urls import absolute_url
 from leads.models import Lead, LeadEvent
 from leads.rules import LeadStatus
@@ -42,11 +43,6 @@ class ContractTerms:
     monthly_rate_cents: int
     currency: str
     client_id: int | None = None
-
-
-def business_today() -> date:
-    """Today in the company time zone: the default `as_of` of every business rule."""
-    return local_date(utcnow(), current_app.config["TIMEZONE"])
 
 
 def _invalid(field: str, message: str) -> ServiceError:

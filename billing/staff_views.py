@@ -13,7 +13,6 @@ from billing.guarantee import start_date_editable
 from billing.models import Client, Contract
 from billing.services import (
     ContractTerms,
-    business_today,
     change_start_date,
     convert_lead,
     end_contract,
@@ -22,6 +21,7 @@ from billing.services import (
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
+from core.today import business_today
 
 bp = Blueprint("billing_staff", __name__, url_prefix="/dashboard")
 

@@ -90,6 +90,9 @@ def register_blueprints(app: Flask) -> None:
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
+    from referrals.staff_views import bp as referrals_staff_bp
+    from referrals.views import bp as referrals_public_bp
+    from referrals.views import portal_bp
 
     for blueprint in (
         leads_public_bp,
@@ -97,6 +100,9 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         leads_staff_bp,
         billing_staff_bp,
+        referrals_public_bp,
+        portal_bp,
+        referrals_staff_bp,
         outbox_bp,
         api_bp,
         users_bp,

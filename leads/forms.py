@@ -31,26 +31,26 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _strip(value):
+def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _none_if_blank(value):
-    value = _strip(value)
+def none_if_blank(value):
+    value = strip(value)
     return value or None
 
 
-def _required_text(label: str, max_length: int = 200) -> StringField:
+def required_text(label: str, max_length: int = 200) -> StringField:
     return StringField(
         label,
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Required."), Length(max=max_length)],
     )
 
 
-def _optional_text(label: str, max_length: int) -> StringField:
+def optional_text(label: str, max_length: int) -> StringField:
     return StringField(
-        label, filters=[_none_if_blank], validators=[Optional(), Length(max=max_length)]
+        label, filters=[none_if_blank], validators=[Optional(), Length(max=max_length)]
     )
 
 
@@ -92,12 +92,12 @@ START_TIMELINE_CHOICES = options(
 class LeadFieldsForm(FlaskForm):
     """The fields of SPEC §2 with their rules, for `form` and `api` leads."""
 
-    first_name = _required_text("First name")
-    last_name = _required_text("Last name")
-    company = _required_text("Company")
+    first_name = required_text("First name")
+    last_name = required_text("Last name")
+    company = required_text("Company")
     email = StringField(
         "Work email",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
     )
     roles = CheckboxList("Roles you need", validators=[ChoseAtLeastOne()])
@@ -114,19 +114,19 @@ class LeadFieldsForm(FlaskForm):
     )
     message = TextAreaField(
         "Anything else we should know?",
-        filters=[_none_if_blank],
+        filters=[none_if_blank],
         validators=[Optional(), Length(max=5000)],
     )
-    phone = _optional_text("Phone", 50)
-    website = _optional_text("Company website", 300)
-    job_title = _optional_text("Your job title", 200)
-    seniority = _optional_text("Seniority", 100)
-    tech_stack = _optional_text("Tech stack", 1000)
+    phone = optional_text("Phone", 50)
+    website = optional_text("Company website", 300)
+    job_title = optional_text("Your job title", 200)
+    seniority = optional_text("Seniority", 100)
+    tech_stack = optional_text("Tech stack", 1000)
     start_timeline = SelectField(
         "When should they start?", choices=START_TIMELINE_CHOICES, default=""
     )
     marketing_opt_in = BooleanField("Send me occasional hiring insights.")
-    referral_code = _optional_text("Referral code", 50)
+    referral_code = optional_text("Referral code", 50)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,18 +166,18 @@ class HireForm(LeadFieldsForm):
 class StaffLeadForm(FlaskForm):
     """A lead entered by hand: names, email and company are enough."""
 
-    first_name = _required_text("First name")
-    last_name = _required_text("Last name")
-    company = _required_text("Company")
+    first_name = required_text("First name")
+    last_name = required_text("Last name")
+    company = required_text("Company")
     email = StringField(
         "Email",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
     )
-    phone = _optional_text("Phone", 50)
-    job_title = _optional_text("Job title", 200)
+    phone = optional_text("Phone", 50)
+    job_title = optional_text("Job title", 200)
     message = TextAreaField(
-        "What they need", filters=[_none_if_blank], validators=[Optional(), Length(max=5000)]
+        "What they need", filters=[none_if_blank], validators=[Optional(), Length(max=5000)]
     )
     source = SelectField(
         "Source", choices=options((source.value, source.value.title()) for source in STAFF_SOURCES)
@@ -201,7 +201,7 @@ class StaffLeadForm(FlaskForm):
 class NoteForm(FlaskForm):
     body = TextAreaField(
         "Note",
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(message="Write something."), Length(max=5000)],
     )
 
@@ -212,7 +212,7 @@ class StatusForm(FlaskForm):
         choices=options((s.value, s.value.title()) for s in LeadStatus if s != LeadStatus.WON),
     )
     lost_reason = TextAreaField(
-        "Why was it lost?", filters=[_none_if_blank], validators=[Optional(), Length(max=2000)]
+        "Why was it lost?", filters=[none_if_blank], validators=[Optional(), Length(max=2000)]
     )
 
 

@@ -6,7 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from auth.models import User
 from core.db import str_enum, utcnow
 from core.extensions import db
-from leads.rules import OPEN_STATUSES, LeadSource, LeadStatus, StartTimeline
+from leads.rules import (
+    OPEN_STATUSES,
+    AttributionStatus,
+    LeadSource,
+    LeadStatus,
+    StartTimeline,
+)
+from referrals.models import Referrer
 
 _OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
 
@@ -29,6 +36,8 @@ class Lead(db.Model):
         sa.Index("ix_leads_owner_created", "owner_id", "created_at", "id"),
         sa.Index("ix_leads_source_created", "source", "created_at", "id"),
         sa.Index("ix_leads_company_key_created", "company_key", "created_at"),
+        sa.Index("ix_leads_referrer_created", "referrer_id", "created_at", "id"),
+        sa.Index("ix_leads_code_referrer_created", "code_referrer_id", "created_at"),
         sa.CheckConstraint("headcount IS NULL OR headcount BETWEEN 1 AND 500", name="headcount"),
     )
 
@@ -61,6 +70,16 @@ class Lead(db.Model):
     landing_page: Mapped[str | None] = mapped_column(sa.String(2000))
     http_referrer: Mapped[str | None] = mapped_column(sa.String(2000))
     client_address: Mapped[str | None] = mapped_column(sa.String(64))
+    referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrers.id"))
+    code_referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrers.id"))
+    attribution_status: Mapped[AttributionStatus] = mapped_column(
+        str_enum(AttributionStatus), default=AttributionStatus.NONE
+    )
+    attribution_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    commission_rate_bp: Mapped[int | None]
+    commission_months: Mapped[int | None]
+    commission_bonus_cents: Mapped[int | None]
+    terms_version: Mapped[str | None] = mapped_column(sa.String(50))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"))
     submissions_count: Mapped[int] = mapped_column(default=1)
@@ -70,6 +89,7 @@ class Lead(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    referrer: Mapped[Referrer | None] = relationship(foreign_keys=[referrer_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property

@@ -25,6 +25,12 @@ class LeadSource(enum.StrEnum):
     OTHER = "other"
 
 
+class AttributionStatus(enum.StrEnum):
+    NONE = "none"
+    ATTRIBUTED = "attributed"
+    REFUSED = "refused"
+
+
 class StartTimeline(enum.StrEnum):
     ASAP = "asap"
     WITHIN_MONTH = "within_month"

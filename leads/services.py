@@ -12,11 +12,13 @@ from core.company import company_key, free_mail_domains
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
-from core.time import local_date
+from core.today import business_today
 from core.urls import absolute_url
 from leads.models import Lead, LeadEvent, LeadSearchTerm, LeadSubmission
 from leads.rules import OPEN_STATUSES, LeadSource, LeadStatus, search_terms, transition_error
 from notifications.services import enqueue
+from referrals.codes import normalise_code
+from referrals.services import attribute_new_lead
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 ROUND_ROBIN = "round_robin"
@@ -37,6 +39,7 @@ class Arrival:
     utm: dict = field(default_factory=dict)
     actor: User | None = None
     owner_choice: str = ROUND_ROBIN
+    cookie_code: str | None = None
 
 
 @dataclass
@@ -121,7 +124,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
         tech_stack=data.get("tech_stack"),
         start_timeline=data.get("start_timeline"),
         marketing_opt_in=bool(data.get("marketing_opt_in")),
-        referral_code=data.get("referral_code"),
+        referral_code=normalise_code(data.get("referral_code") or arrival.cookie_code),
         landing_page=arrival.landing_page,
         http_referrer=arrival.http_referrer,
         client_address=arrival.client_address,
@@ -147,6 +150,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
         )
     )
     _record(lead, "created", f"Lead created ({arrival.source.value}).", arrival.actor)
+    attribute_new_lead(lead, lead.referral_code, business_today())
     if lead.owner is not None:
         _record(lead, "owner", f"Assigned to {lead.owner.email}.", arrival.actor)
     _enqueue_new_lead(lead)
@@ -213,7 +217,7 @@ def _enqueue_confirmation(lead: Lead, arrival: Arrival) -> None:
     """Only prospects who wrote to us, at most once per address per calendar day."""
     if arrival.source not in (LeadSource.FORM, LeadSource.API):
         return
-    today = local_date(utcnow(), current_app.config["TIMEZONE"])
+    today = business_today()
     context = {
         "reply_within_hours": current_app.config["REPLY_WITHIN_HOURS"],
         "booking_url": current_app.config["BOOKING_URL"],

@@ -40,6 +40,7 @@ from leads.services import (
     timeline,
     update_lead,
 )
+from referrals.staff_views import REFERRER_DECIDERS, attribution_form
 
 bp = Blueprint("leads_staff", __name__, url_prefix="/dashboard")
 
@@ -128,6 +129,8 @@ def detail(lead_id: int):
         can_convert=lead.is_open and current_user.has_role(*CONVERTERS),
         convert_form=ConvertForm(clients=all_clients()),
         contract=contract_for_lead(lead.id),
+        can_attribute=lead.status.value != "won" and current_user.has_role(*REFERRER_DECIDERS),
+        attribution_form=attribution_form(),
     )
 
 

@@ -8,6 +8,7 @@ from leads.quarantine import quarantine
 from leads.rules import LeadSource
 from leads.services import UTM_FIELDS, Arrival, submit_lead
 from leads.spam import render_stamp, spam_reason
+from referrals.views import referral_cookie_code
 
 bp = Blueprint("leads_public", __name__)
 
@@ -34,6 +35,7 @@ def _arrival() -> Arrival:
         landing_page=stored.get("landing_page"),
         http_referrer=stored.get("http_referrer"),
         utm=stored.get("utm") or {},
+        cookie_code=referral_cookie_code(),
     )
 
 

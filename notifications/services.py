@@ -17,6 +17,11 @@ SUBJECTS = {
     "lead_confirmation": "We received your request",
     "guarantee_deadline": "Your satisfaction guarantee",
     "guarantee_reminder": "Guarantee ends in a week",
+    "referrer_approved": "Welcome to the Client Referral Program",
+    "referrer_already_registered": "You are already in the Client Referral Program",
+    "referral_received": "We received your referral",
+    "attribution_lost": "A referral was reassigned",
+    "portal_sign_in": "Your sign-in link",
 }
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from billing.models import Client, ClientContact, Contract
-from billing.services import business_today
+from core.today import business_today
 from leads.models import Lead
 from notifications.models import OutboxMessage
 

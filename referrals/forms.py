@@ -1,0 +1,97 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from leads.forms import EmailAddress, none_if_blank, optional_text, options, required_text, strip
+from referrals.models import Relationship
+
+RELATIONSHIP_LABELS = {
+    Relationship.CLIENT: "I am a client",
+    Relationship.PARTNER: "I am a partner",
+    Relationship.INDIVIDUAL: "I am an individual",
+}
+
+
+def _email_field(label: str) -> StringField:
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
+    )
+
+
+class ReferrerSignUpForm(FlaskForm):
+    first_name = required_text("First name")
+    last_name = required_text("Last name")
+    email = _email_field("Email")
+    company = required_text("Company")
+    phone = optional_text("Phone", 50)
+    relationship = SelectField(
+        "How do you know us?",
+        choices=options((kind.value, label) for kind, label in RELATIONSHIP_LABELS.items()),
+    )
+    payout_email = _email_field("Email for payouts")
+    accept_terms = BooleanField(
+        "I accept the program terms.",
+        validators=[DataRequired(message="Please accept the terms to join.")],
+    )
+
+    def referrer_data(self) -> dict:
+        return {
+            name: self[name].data
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "company",
+                "phone",
+                "relationship",
+                "payout_email",
+            )
+        }
+
+
+class PortalSignInForm(FlaskForm):
+    email = _email_field("Your email")
+
+
+class ReferCompanyForm(FlaskForm):
+    first_name = required_text("Contact's first name")
+    last_name = required_text("Contact's last name")
+    email = _email_field("Contact's email")
+    company = required_text("Company")
+    needs = TextAreaField(
+        "What they need", filters=[none_if_blank], validators=[Optional(), Length(max=2000)]
+    )
+    note = TextAreaField(
+        "A note for our team",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class AttributionForm(FlaskForm):
+    referrer_id = SelectField("Referrer", choices=[])
+    reason = StringField(
+        "Why", filters=[none_if_blank], validators=[DataRequired("Say why."), Length(max=500)]
+    )
+
+
+class ProgramSettingsForm(FlaskForm):
+    commission_rate_bp = IntegerField(
+        "Commission rate (basis points; 1000 = 10 %)",
+        validators=[InputRequired(), NumberRange(min=0, max=10_000)],
+    )
+    commission_months = IntegerField(
+        "Months of invoices that earn", validators=[InputRequired(), NumberRange(min=1, max=120)]
+    )
+    bonus_cents = IntegerField(
+        "Flat bonus per won client (cents)",
+        validators=[InputRequired(), NumberRange(min=0, max=10_000_000)],
+    )
+    payout_threshold_cents = IntegerField(
+        "Payout threshold (cents)", validators=[InputRequired(), NumberRange(min=0, max=10**9)]
+    )
+    hold_days = IntegerField(
+        "Days held after the guarantee", validators=[InputRequired(), NumberRange(min=0, max=365)]
+    )

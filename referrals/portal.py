@@ -1,0 +1,155 @@
+"""The referrer portal: emailed single-use sign-in links, a 30-day portal session, what a
+referrer may see of their referrals, and referring a company."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from core.db import utcnow
+from core.extensions import db
+from core.service_errors import ServiceError
+from core.time import local_day_start_utc
+from core.today import business_today
+from core.urls import absolute_url
+from leads.models import Lead
+from leads.rules import AttributionStatus, LeadSource, LeadStatus
+from leads.services import Arrival, submit_lead
+from notifications.services import enqueue
+from referrals.models import PortalToken, Referrer, ReferrerStatus
+
+TOKEN_LIFETIME = timedelta(minutes=30)
+SESSION_DAYS = 30
+SESSION_COOKIE = "portal_session"
+REFERRALS_PER_DAY = 20
+
+RECEIVED, IN_PROGRESS, CLIENT, NOT_ELIGIBLE, CLOSED = (
+    "received",
+    "in progress",
+    "became a client",
+    "not eligible",
+    "closed",
+)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_sign_in(email: str) -> None:
+    """Mail a link to a known referrer (not a rejected one); say nothing either way."""
+    referrer = db.session.scalar(sa.select(Referrer).where(Referrer.email == email))
+    if referrer is None or referrer.status == ReferrerStatus.REJECTED:
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PortalToken(
+            referrer_id=referrer.id, token_hash=_hash(token), expires_at=utcnow() + TOKEN_LIFETIME
+        )
+    )
+    link = absolute_url("portal.confirm_sign_in", token=token)
+    enqueue("portal_sign_in", referrer.email, {"referrer": referrer, "link": link})
+    db.session.commit()
+
+
+def token_is_usable(token: str) -> bool:
+    query = sa.select(PortalToken.id).where(
+        PortalToken.token_hash == _hash(token),
+        PortalToken.used_at.is_(None),
+        PortalToken.expires_at > utcnow(),
+    )
+    return db.session.scalar(query) is not None
+
+
+def redeem(token: str) -> Referrer | None:
+    """Use the token up (once, within 30 minutes): a conditional UPDATE, so two clicks
+    cannot both succeed."""
+    now = utcnow()
+    used = db.session.execute(
+        sa.update(PortalToken)
+        .where(
+            PortalToken.token_hash == _hash(token),
+            PortalToken.used_at.is_(None),
+            PortalToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PortalToken.referrer_id)
+    ).scalar()
+    db.session.commit()
+    return None if used is None else db.session.get(Referrer, used)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="portal-session")
+
+
+def session_value(referrer: Referrer) -> str:
+    return _serializer().dumps(referrer.id)
+
+
+def referrer_from_session(value: str | None) -> Referrer | None:
+    if not value:
+        return None
+    try:
+        referrer_id = _serializer().loads(value, max_age=SESSION_DAYS * 86_400)
+    except BadSignature:
+        return None
+    referrer = db.session.get(Referrer, referrer_id) if isinstance(referrer_id, int) else None
+    if referrer is None or referrer.status == ReferrerStatus.REJECTED:
+        return None
+    return referrer
+
+
+def stage(lead: Lead, referrer_id: int) -> str:
+    """The coarse stage a referrer sees; nothing more of the lead."""
+    if lead.attribution_status == AttributionStatus.REFUSED or lead.referrer_id != referrer_id:
+        return NOT_ELIGIBLE
+    if lead.status == LeadStatus.WON:
+        return CLIENT
+    if lead.status == LeadStatus.LOST:
+        return CLOSED
+    if lead.status == LeadStatus.NEW:
+        return RECEIVED
+    return IN_PROGRESS
+
+
+def referrals_of(referrer: Referrer) -> list[Lead]:
+    """Leads that came with this referrer's code, or that staff attributed to them."""
+    query = (
+        sa.select(Lead)
+        .where(sa.or_(Lead.referrer_id == referrer.id, Lead.code_referrer_id == referrer.id))
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def refer_company(referrer: Referrer, data: dict) -> Lead:
+    """A lead from the portal form, attributed under the same rules as a code; at most
+    20 a day (in TIMEZONE)."""
+    if referrer.code is None:
+        raise ServiceError("illegal_transition", "Your account is not approved yet.")
+    day_start = local_day_start_utc(business_today(), current_app.config["TIMEZONE"])
+    today_count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Lead)
+        .where(
+            Lead.code_referrer_id == referrer.id,
+            Lead.source == LeadSource.REFERRAL,
+            Lead.created_at >= day_start,
+        )
+    )
+    if today_count >= REFERRALS_PER_DAY:
+        raise ServiceError("rate_limited", f"At most {REFERRALS_PER_DAY} referrals a day.")
+    message = "\n\n".join(part for part in (data.get("needs"), data.get("note")) if part)
+    fields = {
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "email": data["email"],
+        "company": data["company"],
+        "message": message or None,
+        "referral_code": referrer.code,
+    }
+    return submit_lead(fields, Arrival(source=LeadSource.REFERRAL)).lead

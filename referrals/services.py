@@ -1,0 +1,266 @@
+"""Referrers joining the program, staff decisions, and attribution of leads to referrers."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from auth.models import User
+from auth.services import find_user
+from billing.models import Client, ClientContact, Contract, ContractStatus
+from core.company import free_mail_domains
+from core.db import utcnow
+from core.extensions import db
+from core.service_errors import ServiceError
+from core.urls import absolute_url
+from leads.models import Lead, LeadEvent
+from leads.rules import AttributionStatus, LeadStatus
+from notifications.services import enqueue
+from referrals.attribution import ReferrerFacts, refusal_reason, signup_refusal
+from referrals.codes import new_code, normalise_code
+from referrals.models import Referrer, ReferrerStatus
+from referrals.settings import current_terms
+
+EXISTING_CUSTOMER_MONTHS = 12
+DECISIONS = {
+    "approve": ((ReferrerStatus.PENDING,), ReferrerStatus.ACTIVE),
+    "reject": ((ReferrerStatus.PENDING,), ReferrerStatus.REJECTED),
+    "suspend": ((ReferrerStatus.ACTIVE,), ReferrerStatus.SUSPENDED),
+    "reactivate": ((ReferrerStatus.SUSPENDED,), ReferrerStatus.ACTIVE),
+}
+PAST_TENSE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "suspend": "suspended",
+    "reactivate": "reactivated",
+}
+
+
+@dataclass
+class SignUp:
+    referrer: Referrer
+    created: bool
+
+
+def sign_up(data: dict) -> SignUp:
+    """A new pending referrer (active at once for a client contact). An address already
+    registered changes nothing; the person is told by email, the caller answers as usual."""
+    refusal = signup_refusal(
+        data["email"], find_user(data["email"]) is not None, current_app.config["COMPANY_DOMAINS"]
+    )
+    if refusal is not None:
+        raise ServiceError("invalid", refusal, {"email": [refusal]})
+    for _attempt in range(2):
+        existing = db.session.scalar(sa.select(Referrer).where(Referrer.email == data["email"]))
+        if existing is not None:
+            enqueue("referrer_already_registered", existing.email, _links(existing))
+            db.session.commit()
+            return SignUp(existing, created=False)
+        referrer = Referrer(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            company=data["company"],
+            phone=data.get("phone"),
+            relationship=data["relationship"],
+            payout_email=data["payout_email"],
+            terms_version=current_app.config["TERMS_VERSION"],
+            terms_accepted_at=utcnow(),
+        )
+        db.session.add(referrer)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            continue
+        if _is_client_contact(referrer.email):
+            _activate(referrer, actor=None)
+        db.session.commit()
+        return SignUp(referrer, created=True)
+    raise RuntimeError("referrer neither created nor found")  # pragma: no cover
+
+
+def _is_client_contact(email: str) -> bool:
+    query = sa.select(ClientContact.id).where(ClientContact.email == email).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def _links(referrer: Referrer) -> dict:
+    links = {"referrer": referrer, "portal_url": absolute_url("portal.sign_in")}
+    if referrer.code:
+        links["referral_url"] = absolute_url("referrals_public.referral_link", code=referrer.code)
+    return links
+
+
+def _activate(referrer: Referrer, actor: User | None) -> None:
+    """Active with a code (kept from an earlier approval); the referrer gets their link."""
+    first_time = referrer.code is None
+    if first_time:
+        referrer.code = _unused_code()
+    referrer.status = ReferrerStatus.ACTIVE
+    referrer.decided_at, referrer.decided_by = utcnow(), actor
+    if first_time:
+        enqueue("referrer_approved", referrer.email, _links(referrer))
+
+
+def _unused_code() -> str:
+    while True:
+        code = new_code()
+        if db.session.scalar(sa.select(Referrer.id).where(Referrer.code == code)) is None:
+            return code
+
+
+def get_referrer(referrer_id: int) -> Referrer | None:
+    return db.session.get(Referrer, referrer_id)
+
+
+def decide(referrer_id: int, action: str, actor: User) -> Referrer:
+    """approve / reject (pending), suspend (active), reactivate (suspended)."""
+    referrer = db.session.scalar(
+        sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()
+    )
+    if referrer is None:
+        db.session.rollback()
+        raise ServiceError("not_found", "No such referrer.")
+    allowed_from, target = DECISIONS[action]
+    if referrer.status not in allowed_from:
+        db.session.rollback()
+        raise ServiceError(
+            "illegal_transition",
+            f"A referrer who is {referrer.status.value} cannot be {PAST_TENSE[action]}.",
+        )
+    if target == ReferrerStatus.ACTIVE:
+        _activate(referrer, actor)
+    else:
+        referrer.status = target
+        referrer.decided_at, referrer.decided_by = utcnow(), actor
+    db.session.commit()
+    return referrer
+
+
+def referrer_for_code(code: str | None) -> Referrer | None:
+    code = normalise_code(code)
+    if code is None:
+        return None
+    return db.session.scalar(sa.select(Referrer).where(Referrer.code == code))
+
+
+def company_is_existing_customer(key: str, lead_id: int | None, today: date) -> bool:
+    """The company is a client with a contract active now or in the last 12 months, or
+    was a lead created in the last 12 months (the lead itself excluded)."""
+    since = today - relativedelta(months=EXISTING_CUSTOMER_MONTHS)
+    recent_contract = (
+        sa.select(Contract.id)
+        .join(Client, Client.id == Contract.client_id)
+        .where(
+            Client.company_key == key,
+            sa.or_(Contract.status == ContractStatus.ACTIVE, Contract.end_date >= since),
+        )
+        .limit(1)
+    )
+    if db.session.scalar(recent_contract) is not None:
+        return True
+    since_moment = utcnow() - relativedelta(months=EXISTING_CUSTOMER_MONTHS)
+    recent_lead = sa.select(Lead.id).where(Lead.company_key == key, Lead.created_at >= since_moment)
+    if lead_id is not None:
+        recent_lead = recent_lead.where(Lead.id != lead_id)
+    return db.session.scalar(recent_lead.limit(1)) is not None
+
+
+def _facts(referrer: Referrer | None) -> ReferrerFacts | None:
+    return None if referrer is None else ReferrerFacts(referrer.status.value, referrer.email)
+
+
+def attribute_new_lead(lead: Lead, code: str | None, today: date) -> None:
+    """Inside the lead's creation: attribute it to the code's referrer, or record why not."""
+    code = normalise_code(code)
+    if code is None:
+        return
+    referrer = referrer_for_code(code)
+    existing = company_is_existing_customer(lead.company_key, lead.id, today)
+    reason = refusal_reason(_facts(referrer), lead.email, existing, free_mail_domains())
+    lead.code_referrer_id = referrer.id if referrer else None
+    if reason is not None:
+        lead.attribution_status, lead.attribution_reason = AttributionStatus.REFUSED, reason
+        _record(lead, f"Referral code {code} refused: {reason}.", actor=None)
+        return
+    _attach(lead, referrer)
+    _record(lead, f"Attributed to referrer {referrer.full_name} (code {code}).", actor=None)
+    enqueue(
+        "referral_received",
+        referrer.email,
+        {"referrer": referrer, "lead": lead, **_links(referrer)},
+    )
+
+
+def _attach(lead: Lead, referrer: Referrer) -> None:
+    """Attributed, with the referrer's terms copied onto the lead for good."""
+    terms = current_terms()
+    lead.referrer = referrer
+    lead.attribution_status, lead.attribution_reason = AttributionStatus.ATTRIBUTED, None
+    lead.commission_rate_bp = referrer.rate_bp or terms.commission_rate_bp
+    lead.commission_months = terms.commission_months
+    lead.commission_bonus_cents = terms.bonus_cents
+    lead.terms_version = referrer.terms_version
+
+
+def _detach(lead: Lead) -> None:
+    lead.referrer = None
+    lead.attribution_status, lead.attribution_reason = AttributionStatus.NONE, None
+    lead.commission_rate_bp = lead.commission_months = lead.commission_bonus_cents = None
+    lead.terms_version = None
+
+
+def _record(lead: Lead, detail: str, actor: User | None) -> None:
+    db.session.add(LeadEvent(lead_id=lead.id, kind="attribution", detail=detail, actor=actor))
+
+
+def attribution_warnings(lead: Lead, referrer: Referrer, today: date) -> list[str]:
+    """The refusal rules, shown to staff who change an attribution but not enforced."""
+    existing = company_is_existing_customer(lead.company_key, lead.id, today)
+    reason = refusal_reason(_facts(referrer), lead.email, existing, free_mail_domains())
+    return [] if reason is None else [reason]
+
+
+def change_attribution(
+    lead_id: int, referrer_id: int | None, reason: str, actor: User, today: date
+) -> tuple[Lead, list[str]]:
+    """Admin or finance, until the lead is won. The referrer who loses it is emailed."""
+    try:
+        lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
+        if lead is None:
+            raise ServiceError("not_found", "No such lead.")
+        if lead.status == LeadStatus.WON:
+            raise ServiceError("illegal_transition", "A won lead's attribution is final.")
+        if not (reason or "").strip():
+            raise ServiceError("invalid", "Say why.", {"reason": ["Say why."]})
+        referrer = None
+        if referrer_id is not None:
+            referrer = get_referrer(referrer_id)
+            if referrer is None:
+                message = "No such referrer."
+                raise ServiceError("invalid", message, {"referrer_id": [message]})
+        previous = lead.referrer
+        warnings = attribution_warnings(lead, referrer, today) if referrer else []
+        if referrer is None:
+            _detach(lead)
+        else:
+            _attach(lead, referrer)
+        before = previous.full_name if previous else "nobody"
+        after = referrer.full_name if referrer else "nobody"
+        note = f" Warnings: {', '.join(warnings)}." if warnings else ""
+        _record(lead, f"Attribution {before} → {after}. Reason: {reason.strip()}.{note}", actor)
+        if previous is not None and previous != referrer:
+            enqueue(
+                "attribution_lost",
+                previous.email,
+                {"referrer": previous, "lead": lead, **_links(previous)},
+            )
+        db.session.commit()
+    except ServiceError:
+        db.session.rollback()
+        raise
+    return lead, warnings

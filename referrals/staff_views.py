@@ -1,0 +1,117 @@
+"""Staff pages of the program: referrers and their decisions, lead attribution changes, and
+the program settings."""
+
+from functools import partial
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from auth.models import Role
+from auth.roles import ADMINS, STAFF, acting_user, roles_required
+from core.extensions import db
+from core.flashing import apply_change
+from core.service_errors import ServiceError
+from core.today import business_today
+from leads.forms import options
+from referrals.forms import AttributionForm, ProgramSettingsForm
+from referrals.models import Referrer, ReferrerStatus
+from referrals.portal import referrals_of
+from referrals.services import (
+    DECISIONS,
+    PAST_TENSE,
+    change_attribution,
+    decide,
+    get_referrer,
+)
+from referrals.settings import ProgramTerms, current_terms, save_terms
+
+bp = Blueprint("referrals_staff", __name__, url_prefix="/dashboard")
+
+REFERRER_DECIDERS = (Role.ADMIN, Role.FINANCE)
+STATUS_ORDER = sa.case(
+    {ReferrerStatus.PENDING: 0, ReferrerStatus.ACTIVE: 1, ReferrerStatus.SUSPENDED: 2},
+    value=Referrer.status,
+    else_=3,
+)
+
+
+def referrer_choices() -> list[tuple[str, str]]:
+    active = db.session.scalars(
+        sa.select(Referrer)
+        .where(Referrer.status == ReferrerStatus.ACTIVE)
+        .order_by(Referrer.last_name, Referrer.first_name)
+    )
+    return [("", "Nobody")] + [(str(r.id), f"{r.full_name} · {r.company}") for r in active]
+
+
+def attribution_form() -> AttributionForm:
+    form = AttributionForm()
+    form.referrer_id.choices = options(referrer_choices())
+    return form
+
+
+@bp.get("/referrers")
+@roles_required(*STAFF)
+def referrers():
+    rows = db.session.scalars(
+        sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
+    )
+    return render_template("referrals/referrers.html", referrers=list(rows))
+
+
+@bp.get("/referrers/<int:referrer_id>")
+@roles_required(*STAFF)
+def referrer(referrer_id: int):
+    found = get_referrer(referrer_id) or abort(404)
+    return render_template(
+        "referrals/referrer.html",
+        referrer=found,
+        referrals=referrals_of(found),
+        actions=[name for name, (allowed, _) in DECISIONS.items() if found.status in allowed],
+        can_decide=acting_user().has_role(*REFERRER_DECIDERS),
+    )
+
+
+@bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
+@roles_required(*REFERRER_DECIDERS)
+def decide_referrer(referrer_id: int, action: str):
+    apply_change(
+        partial(decide, referrer_id, action, acting_user()), f"Referrer {PAST_TENSE[action]}."
+    )
+    return redirect(url_for(".referrer", referrer_id=referrer_id))
+
+
+@bp.post("/leads/<int:lead_id>/attribution")
+@roles_required(*REFERRER_DECIDERS)
+def attribution(lead_id: int):
+    form = attribution_form()
+    if not form.validate_on_submit():
+        flash(" ".join(sum(form.errors.values(), [])), "error")
+        return redirect(url_for("leads_staff.detail", lead_id=lead_id))
+    referrer_id = int(form.referrer_id.data) if form.referrer_id.data else None
+    try:
+        _, warnings = change_attribution(
+            lead_id, referrer_id, form.reason.data, acting_user(), business_today()
+        )
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+    else:
+        flash("Attribution changed.", "success")
+        if warnings:
+            flash(f"Note: the refusal rules would say {', '.join(warnings)}.", "info")
+    return redirect(url_for("leads_staff.detail", lead_id=lead_id))
+
+
+@bp.route("/settings/program", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def program_settings():
+    form = ProgramSettingsForm(data=vars(current_terms()))
+    if form.validate_on_submit():
+        save_terms(
+            ProgramTerms(**{name: form[name].data for name in vars(current_terms())}), acting_user()
+        )
+        flash("Program settings saved. They apply to attributions from now on.", "success")
+        return redirect(url_for(".program_settings"))
+    return render_template("referrals/settings.html", form=form)
