@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
-from support import PASSWORD, base_config, lead_fields
+from support import PASSWORD, Inbox, base_config, free_port, lead_fields, point_mail_at
 
 from auth.services import create_user
 from core.app import create_app
@@ -169,3 +170,14 @@ def outbox(db):
         return list(db.session.scalars(query))
 
     return messages
+
+
+@pytest.fixture
+def smtp(app):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    point_mail_at(app, port)
+    yield inbox
+    controller.stop()

@@ -1,5 +1,8 @@
 """Plain helpers shared by tests (importable, unlike conftest modules)."""
 
+import email
+import socket
+
 PASSWORD = "correct horse battery"
 
 
@@ -32,3 +35,28 @@ def lead_fields(**overrides) -> dict:
     }
     fields.update(overrides)
     return fields
+
+
+class Inbox:
+    """An SMTP handler that keeps what it receives, or refuses while `refuse` is set."""
+
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Try again later"
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def point_mail_at(app, port: int) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", port

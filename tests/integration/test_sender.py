@@ -2,53 +2,16 @@
 when the server refuses, failed after the last try, never lost, never sent twice."""
 
 import email
-import socket
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
+from support import free_port
 
 from core.db import utcnow
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.sender import send_pass
-
-
-class Inbox:
-    """An SMTP handler that keeps what it receives, or refuses while `refuse` is set."""
-
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "451 Try again later"
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def point_mail_at(app, port: int) -> None:
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", port
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    point_mail_at(app, port)
-    yield inbox
-    controller.stop()
 
 
 def rows(db):
