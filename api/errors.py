@@ -34,14 +34,19 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, extra: dict | None = None
+):
+    """`extra` adds keys beside code and message (a rejected claim's `claim_id`)."""
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}}
     return jsonify(body), status
 
 
 def http_error_response(error: HTTPException):
     status = error.code or 500
     message = MESSAGES_BY_STATUS.get(status, error.description or "Request failed.")
+    if status == 400 and error.description != type(error).description:
+        message = error.description  # abort(400, "why"), e.g. a NUL in a query parameter
     response, status = error_response(status, CODES_BY_STATUS.get(status, "error"), message)
     if status == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

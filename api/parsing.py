@@ -1,15 +1,21 @@
 """JSON bodies checked for type (400 bad_json) before field rules (422 invalid)."""
 
+from datetime import date
+
 from flask import request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
 
 TEXT, INTEGER, BOOLEAN, TEXT_LIST = "text", "integer", "boolean", "list of text"
+NUL_MESSAGE = "Must not contain NUL characters."
 
 
 def json_body() -> dict:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the JSON parser can go: still not usable
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "The body must be a JSON object.")
     return body
@@ -25,8 +31,15 @@ def _type_ok(value, kind: str) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def _has_nul(value) -> bool:
+    """NUL characters cannot be stored (PostgreSQL text refuses them)."""
+    items = value if isinstance(value, list) else [value]
+    return any(isinstance(item, str) and "\x00" in item for item in items)
+
+
 def check_types(body: dict, schema: dict[str, str]) -> dict:
-    """Keep known fields (null means absent); a value of the wrong JSON type is 400."""
+    """Keep known fields (null means absent); a value of the wrong JSON type is 400, text
+    with a NUL character 422."""
     wrong = {
         name: [f"Must be {kind}."]
         for name, kind in schema.items()
@@ -34,7 +47,10 @@ def check_types(body: dict, schema: dict[str, str]) -> dict:
     }
     if wrong:
         raise ApiError(400, "bad_json", "Some values have the wrong JSON type.", wrong)
-    return {name: body[name] for name in schema if body.get(name) is not None}
+    values = {name: body[name] for name in schema if body.get(name) is not None}
+    if nul := {name: [NUL_MESSAGE] for name, value in values.items() if _has_nul(value)}:
+        raise ApiError(422, "invalid", "Some fields are not valid.", nul)
+    return values
 
 
 def as_form_data(values: dict) -> MultiDict:
@@ -50,3 +66,23 @@ def as_form_data(values: dict) -> MultiDict:
         else:
             data.add(name, str(value))
     return data
+
+
+def date_value(values: dict, name: str, *, required: bool = True) -> date | None:
+    """A YYYY-MM-DD text field as a date; 422 invalid when missing or malformed."""
+    raw = values.get(name)
+    if raw is None:
+        if required:
+            raise ApiError(422, "invalid", "Some fields are not valid.", {name: ["Required."]})
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        message = "A date as YYYY-MM-DD."
+        raise ApiError(422, "invalid", "Some fields are not valid.", {name: [message]}) from None
+
+
+def required_values(values: dict, *names: str) -> None:
+    missing = {name: ["Required."] for name in names if name not in values}
+    if missing:
+        raise ApiError(422, "invalid", "Some fields are not valid.", missing)

@@ -10,6 +10,8 @@ from auth.models import Role, User
 STAFF = (Role.ADMIN, Role.SALES, Role.FINANCE)
 LEAD_EDITORS = (Role.ADMIN, Role.SALES)
 ADMINS = (Role.ADMIN,)
+MONEY_KEEPERS = (Role.ADMIN, Role.FINANCE)
+"""Record money, decide on referrers and change attribution (SPEC §1)."""
 
 
 def roles_required(*roles: Role):

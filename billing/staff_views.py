@@ -6,8 +6,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from auth.models import Role
-from auth.roles import STAFF, acting_user, roles_required
+from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ConvertForm, EndContractForm, StartDateForm
 from billing.guarantee import start_date_editable
 from billing.models import Client, Contract
@@ -25,16 +24,13 @@ from core.today import business_today
 
 bp = Blueprint("billing_staff", __name__, url_prefix="/dashboard")
 
-CONVERTERS = (Role.ADMIN, Role.SALES, Role.FINANCE)
-MONEY_KEEPERS = (Role.ADMIN, Role.FINANCE)
-
 
 def all_clients() -> list[Client]:
     return list(db.session.scalars(sa.select(Client).order_by(Client.name)))
 
 
 @bp.post("/leads/<int:lead_id>/convert")
-@roles_required(*CONVERTERS)
+@roles_required(*STAFF)
 def convert(lead_id: int):
     form = ConvertForm(clients=all_clients())
     if not form.validate_on_submit():
@@ -86,7 +82,7 @@ def contract(contract_id: int):
 
 
 @bp.post("/contracts/<int:contract_id>/start-date")
-@roles_required(*CONVERTERS)
+@roles_required(*STAFF)
 def update_start_date(contract_id: int):
     form = StartDateForm()
     if form.validate_on_submit():

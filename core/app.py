@@ -78,8 +78,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from api import billing as _api_billing  # noqa: F401 - registers the contract endpoints
     from api import leads as _api_leads  # noqa: F401 - registers the lead endpoints
     from api import openapi as _api_openapi  # noqa: F401 - registers the document
+    from api import referrers as _api_referrers  # noqa: F401 - registers referrer endpoints
+    from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
     from api.blueprint import bp as api_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp

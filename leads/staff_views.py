@@ -17,10 +17,10 @@ from flask import (
 from flask_login import current_user
 
 from auth.models import User
-from auth.roles import ADMINS, LEAD_EDITORS, STAFF, acting_user, roles_required
+from auth.roles import ADMINS, LEAD_EDITORS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ConvertForm
 from billing.services import contract_for_lead
-from billing.staff_views import CONVERTERS, all_clients
+from billing.staff_views import all_clients
 from core.csv_export import csv_lines
 from core.extensions import db
 from core.flashing import apply_change
@@ -40,7 +40,7 @@ from leads.services import (
     timeline,
     update_lead,
 )
-from referrals.staff_views import REFERRER_DECIDERS, attribution_form
+from referrals.staff_views import attribution_form
 
 bp = Blueprint("leads_staff", __name__, url_prefix="/dashboard")
 
@@ -126,10 +126,10 @@ def detail(lead_id: int):
         status_form=status_form,
         owner_form=owner_form,
         can_edit=current_user.has_role(*LEAD_EDITORS),
-        can_convert=lead.is_open and current_user.has_role(*CONVERTERS),
+        can_convert=lead.is_open and current_user.has_role(*STAFF),
         convert_form=ConvertForm(clients=all_clients()),
         contract=contract_for_lead(lead.id),
-        can_attribute=lead.status.value != "won" and current_user.has_role(*REFERRER_DECIDERS),
+        can_attribute=lead.status.value != "won" and current_user.has_role(*MONEY_KEEPERS),
         attribution_form=attribution_form(),
     )
 

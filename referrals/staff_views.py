@@ -6,8 +6,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from auth.models import Role
-from auth.roles import ADMINS, STAFF, acting_user, roles_required
+from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
@@ -27,7 +26,6 @@ from referrals.settings import ProgramTerms, current_terms, save_terms
 
 bp = Blueprint("referrals_staff", __name__, url_prefix="/dashboard")
 
-REFERRER_DECIDERS = (Role.ADMIN, Role.FINANCE)
 STATUS_ORDER = sa.case(
     {ReferrerStatus.PENDING: 0, ReferrerStatus.ACTIVE: 1, ReferrerStatus.SUSPENDED: 2},
     value=Referrer.status,
@@ -68,12 +66,12 @@ def referrer(referrer_id: int):
         referrer=found,
         referrals=referrals_of(found),
         actions=[name for name, (allowed, _) in DECISIONS.items() if found.status in allowed],
-        can_decide=acting_user().has_role(*REFERRER_DECIDERS),
+        can_decide=acting_user().has_role(*MONEY_KEEPERS),
     )
 
 
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
-@roles_required(*REFERRER_DECIDERS)
+@roles_required(*MONEY_KEEPERS)
 def decide_referrer(referrer_id: int, action: str):
     apply_change(
         partial(decide, referrer_id, action, acting_user()), f"Referrer {PAST_TENSE[action]}."
@@ -82,7 +80,7 @@ def decide_referrer(referrer_id: int, action: str):
 
 
 @bp.post("/leads/<int:lead_id>/attribution")
-@roles_required(*REFERRER_DECIDERS)
+@roles_required(*MONEY_KEEPERS)
 def attribution(lead_id: int):
     form = attribution_form()
     if not form.validate_on_submit():

@@ -1,0 +1,82 @@
+"""/api/v1/referrers and lead attribution."""
+
+from flask import g, jsonify
+
+from api.auth import api_auth
+from api.blueprint import bp
+from api.errors import ApiError
+from api.parsing import BOOLEAN, INTEGER, TEXT, as_form_data, check_types, json_body
+from auth.roles import MONEY_KEEPERS, STAFF
+from core.ratelimit import public_api_write
+from core.today import business_today
+from leads.serialize import lead_to_dict
+from referrals.forms import ReferrerSignUpForm
+from referrals.serialize import referrer_to_dict
+from referrals.services import change_attribution, decide, get_referrer, sign_up
+
+SIGN_UP_SCHEMA = {
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "email": TEXT,
+    "company": TEXT,
+    "phone": TEXT,
+    "relationship": TEXT,
+    "payout_email": TEXT,
+    "accept_terms": BOOLEAN,
+}
+ATTRIBUTION_SCHEMA = {"referrer_id": INTEGER, "reason": TEXT}
+NO_BALANCE = {"pending": 0, "approved": 0, "paid": 0}
+
+
+@bp.post("/referrers")
+@public_api_write
+@api_auth(*STAFF, anonymous=True)
+def create_referrer():
+    values = check_types(json_body(), SIGN_UP_SCHEMA)
+    form = ReferrerSignUpForm(formdata=as_form_data(values), meta={"csrf": False})
+    if not form.validate():
+        raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
+    result = sign_up(form.referrer_data())
+    referrer = result.referrer
+    if g.api_user is not None:
+        return jsonify(referrer_to_dict(referrer, NO_BALANCE)), 201
+    status = referrer.status.value if result.created else "pending"
+    return jsonify({"id": referrer.id, "status": status}), 201
+
+
+def _referrer_or_404(referrer_id: int):
+    referrer = get_referrer(referrer_id)
+    if referrer is None:
+        raise ApiError(404, "not_found", "No such referrer.")
+    return referrer
+
+
+@bp.get("/referrers/<int:referrer_id>")
+@api_auth(*STAFF)
+def read_referrer(referrer_id: int):
+    return jsonify(referrer_to_dict(_referrer_or_404(referrer_id), NO_BALANCE))
+
+
+@bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
+@api_auth(*MONEY_KEEPERS)
+def decide_referrer(referrer_id: int, action: str):
+    referrer = decide(referrer_id, action, g.api_user)
+    return jsonify(referrer_to_dict(referrer, NO_BALANCE))
+
+
+@bp.post("/leads/<int:lead_id>/attribution")
+@api_auth(*MONEY_KEEPERS)
+def attribute_lead(lead_id: int):
+    body = json_body()
+    values = check_types(body, ATTRIBUTION_SCHEMA)
+    if "referrer_id" not in body:
+        message = "Give a referrer_id, or null to remove the attribution."
+        raise ApiError(422, "invalid", message, {"referrer_id": ["Required."]})
+    lead, warnings = change_attribution(
+        lead_id,
+        values.get("referrer_id"),
+        values.get("reason", ""),
+        g.api_user,
+        business_today(),
+    )
+    return jsonify({**lead_to_dict(lead), "attribution_warnings": warnings})

@@ -1,0 +1,19 @@
+"""The referrer resource of SPEC §8."""
+
+from referrals.models import Referrer
+
+
+def referrer_to_dict(referrer: Referrer, balance_cents: dict[str, int] | None = None) -> dict:
+    body = {
+        "id": referrer.id,
+        "status": referrer.status.value,
+        "code": referrer.code,
+        "first_name": referrer.first_name,
+        "last_name": referrer.last_name,
+        "email": referrer.email,
+        "company": referrer.company,
+        "relationship": referrer.relationship.value,
+    }
+    if balance_cents is not None:
+        body["balance_cents"] = balance_cents
+    return body
