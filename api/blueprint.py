@@ -18,7 +18,8 @@ def handle_api_error(error: ApiError):
 def allow_site_origins(response):
     """CORS for the marketing site's token-less posts (SITE_ORIGINS)."""
     origin = request.headers.get("Origin")
-    if origin and request.path in OPEN_PATHS and origin in current_app.config["SITE_ORIGINS"]:
+    open_write = request.method in ("POST", "OPTIONS") and request.path in OPEN_PATHS
+    if origin and open_write and origin in current_app.config["SITE_ORIGINS"]:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"

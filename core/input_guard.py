@@ -5,15 +5,16 @@ text) never reach a form."""
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
+from core.pagination import MAX_ID
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: a number too large to be an id simply matches nothing (404)."""
+    """`<int:…>` in every route: a number too large to be an id becomes 0, which no row
+    has, so every view answers its own 404 (a `max` would make the router answer 405)."""
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def refuse_nul_characters() -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_ID = 2**31 - 1
 
 
 class BadCursor(ValueError):
@@ -29,15 +30,18 @@ class Cursor:
         try:
             padded = token + "=" * (-len(token) % 4)
             created, _, row_id = base64.urlsafe_b64decode(padded).decode().partition("|")
-            return cls(datetime.fromisoformat(created), int(row_id))
+            cursor = cls(datetime.fromisoformat(created), int(row_id))
         except (binascii.Error, UnicodeDecodeError, ValueError) as error:
             raise BadCursor("Not a cursor from this list.") from error
+        if not 1 <= cursor.id <= MAX_ID:
+            raise BadCursor("Not a cursor from this list.")
+        return cursor
 
 
 def clamp_limit(raw: str | None) -> int:
     """Default 50; above 200 it is taken as 200; not a positive integer is an error."""
     if raw in (None, ""):
         return DEFAULT_LIMIT
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ValueError("limit must be a positive integer")
     return min(int(raw), MAX_LIMIT)

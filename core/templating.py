@@ -14,6 +14,12 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_day)
     app.add_template_filter(format_cents, "money")
     app.add_template_global(guarantee_countdown)
+    app.add_template_filter(percent_of_basis_points, "percent")
+
+
+def percent_of_basis_points(basis_points: int) -> str:
+    """1000 → "10 %", 1250 → "12.5 %"."""
+    return f"{basis_points / 100:g} %"
 
 
 def guarantee_countdown(contract, today: date) -> str:

@@ -5,15 +5,19 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from auth.models import Role, User
 from auth.services import create_user
+from billing.services import ContractTerms, convert_lead
 from core.db import utcnow
 from core.extensions import db
+from core.today import business_today
 from leads.models import Lead, LeadEvent, LeadSubmission
 from leads.rules import OPEN_STATUSES, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead, update_lead
 from notifications.models import OutboxMessage, OutboxStatus
+from referrals.services import decide, sign_up
 
 FIRST_NAMES = [
     "Ana",
@@ -110,8 +114,11 @@ def seed(rng: random.Random | None = None) -> dict[str, str]:
     admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
     sales = list(db.session.scalars(sa.select(User).where(User.role == Role.SALES)))
     now = utcnow()
+    referrers = _seed_referrers(admin)
     for number in range(LEAD_COUNT):
-        _seed_lead(rng, number, now, sales, admin)
+        code = referrers[number % len(referrers)].code if number % 6 == 0 else None
+        _seed_lead(rng, number, now, sales, admin, code)
+    _seed_clients(rng, sales[0])
     db.session.execute(
         sa.update(OutboxMessage).values(
             status=OutboxStatus.CANCELLED, last_error="Demo data: not sent."
@@ -121,7 +128,51 @@ def seed(rng: random.Random | None = None) -> dict[str, str]:
     return passwords
 
 
-def _seed_lead(rng, number, now, sales, admin) -> None:
+REFERRERS = [
+    ("Rita", "Okafor", "rita@brightpartners.example", "Bright Partners", "partner", "approve"),
+    ("Marco", "Bianchi", "marco@gmail.com", "Independent", "individual", "approve"),
+    ("Sofia", "Lind", "sofia@lindconsulting.example", "Lind Consulting", "partner", None),
+]
+
+
+def _seed_referrers(admin: User) -> list:
+    """Two active referrers with codes and one waiting for approval."""
+    active = []
+    for first, last, email, company, relationship, action in REFERRERS:
+        referrer = sign_up(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "company": company,
+                "relationship": relationship,
+                "payout_email": email,
+            }
+        ).referrer
+        if action:
+            active.append(decide(referrer.id, action, admin))
+    return active
+
+
+def _seed_clients(rng, actor: User) -> None:
+    """A few open leads become clients: one starting next month, one inside its guarantee
+    month, one past it."""
+    today = business_today()
+    starts = [today + timedelta(days=20), today - timedelta(days=10), today - timedelta(days=75)]
+    candidates = db.session.scalars(
+        sa.select(Lead).where(Lead.status == LeadStatus.PROPOSAL).order_by(Lead.id).limit(3)
+    )
+    for lead, start in zip(candidates, starts, strict=False):
+        terms = ContractTerms(
+            start_date=start,
+            engineers=rng.choice([1, 2, 3]),
+            monthly_rate_cents=rng.choice([750000, 850000, 920000]),
+            currency=current_app.config["CURRENCY"],
+        )
+        convert_lead(lead.id, terms, actor)
+
+
+def _seed_lead(rng, number, now, sales, admin, code) -> None:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     company, domain = rng.choice(COMPANIES)
     source = rng.choices(
@@ -137,6 +188,7 @@ def _seed_lead(rng, number, now, sales, admin) -> None:
         "consent": True,
         "message": rng.choice([None, "We need to scale our platform team this quarter."]),
         "start_timeline": rng.choice(["asap", "within_month", "one_to_three_months", None]),
+        "referral_code": code,
     }
     utm = (
         {

@@ -8,12 +8,12 @@ from flask import current_app
 
 from auth.models import User
 from core.extensions import db
-from core.pagination import BadCursor, Cursor, clamp_limit
+from core.pagination import MAX_ID, BadCursor, Cursor, clamp_limit
 from core.time import utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
 
-FILTER_NAMES = ("q", "status", "owner", "source", "created_from", "created_to")
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
 
 
 @dataclass
@@ -24,6 +24,7 @@ class LeadFilters:
     source: LeadSource | None = None
     created_from: date | None = None
     created_to: date | None = None
+    referrer_id: int | None = None
     limit: int = 50
     cursor: Cursor | None = None
 
@@ -36,6 +37,7 @@ class LeadFilters:
             "source": self.source.value if self.source else "",
             "created_from": self.created_from.isoformat() if self.created_from else "",
             "created_to": self.created_to.isoformat() if self.created_to else "",
+            "referrer_id": str(self.referrer_id) if self.referrer_id else "",
         }
         return {key: value for key, value in values.items() if value}
 
@@ -56,9 +58,20 @@ def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
         raw = args.get(name)
         if raw:
             try:
-                setattr(filters, name, date.fromisoformat(raw))
+                value = date.fromisoformat(raw)
             except ValueError:
                 errors[name] = ["A date as YYYY-MM-DD."]
+                continue
+            if not EARLIEST_DATE <= value <= LATEST_DATE:
+                errors[name] = [f"A date between {EARLIEST_DATE} and {LATEST_DATE}."]
+            else:
+                setattr(filters, name, value)
+    raw_referrer = args.get("referrer_id")
+    if raw_referrer:
+        if raw_referrer.isascii() and raw_referrer.isdigit() and int(raw_referrer) <= MAX_ID:
+            filters.referrer_id = int(raw_referrer)
+        else:
+            errors["referrer_id"] = ["A referrer id."]
     try:
         filters.limit = clamp_limit(args.get("limit"))
     except ValueError as error:
@@ -86,6 +99,8 @@ def filtered_query(filters: LeadFilters) -> sa.Select:
         query = query.where(Lead.status == filters.status)
     if filters.source:
         query = query.where(Lead.source == filters.source)
+    if filters.referrer_id:
+        query = query.where(Lead.referrer_id == filters.referrer_id)
     if filters.owner == "none":
         query = query.where(Lead.owner_id.is_(None))
     elif filters.owner:

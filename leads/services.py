@@ -252,7 +252,7 @@ def _apply_status(lead: Lead, target: str, lost_reason: str | None, actor: User)
         return
     problem = transition_error(lead.status, target_status, lost_reason)
     if problem is not None:
-        if target_status == LeadStatus.LOST:
+        if target_status == LeadStatus.LOST and lead.is_open:
             raise LeadError("invalid", problem, {"lost_reason": [problem]})
         raise LeadError("illegal_transition", problem, {"status": [problem]})
     detail = f"Status {lead.status.value} → {target_status.value}."

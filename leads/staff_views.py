@@ -40,6 +40,7 @@ from leads.services import (
     timeline,
     update_lead,
 )
+from referrals.services import referrers_with_codes
 from referrals.staff_views import attribution_form
 
 bp = Blueprint("leads_staff", __name__, url_prefix="/dashboard")
@@ -64,6 +65,7 @@ def index():
         statuses=list(LeadStatus),
         sources=list(LeadSource),
         owners=_staff_choices(),
+        referrers=referrers_with_codes(),
     )
 
 

@@ -141,6 +141,12 @@ def decide(referrer_id: int, action: str, actor: User) -> Referrer:
     return referrer
 
 
+def referrers_with_codes() -> list[Referrer]:
+    """Everyone who was ever approved: the choices of the lead list's referrer filter."""
+    query = sa.select(Referrer).where(Referrer.code.is_not(None)).order_by(Referrer.last_name)
+    return list(db.session.scalars(query))
+
+
 def referrer_for_code(code: str | None) -> Referrer | None:
     code = normalise_code(code)
     if code is None:

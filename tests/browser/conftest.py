@@ -71,6 +71,21 @@ def phone_page(browser: Browser):
 
 
 @pytest.fixture
+def new_page(browser: Browser):
+    """Make desktop pages, each in a context of its own: one per person in a journey."""
+    contexts = []
+
+    def make() -> Page:
+        context, page = _new_page(browser, viewport=DESKTOP)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def live_app(database_url_for_test, tmp_path):
     """An app of its own (not the `app` fixture, whose context is pushed in this thread),
     with CSRF on as a real browser posts the real form, and a short minimum fill time."""

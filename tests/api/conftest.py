@@ -1,0 +1,104 @@
+"""Fixtures for the JSON API tests: bearer tokens per role, a lead payload builder, and a
+client that fails the test on any 5xx answer or any /api/ error outside the envelope."""
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from auth.services import create_token
+from leads.models import Lead
+
+ENVELOPE_KEYS = {"code", "message", "fields"}
+
+
+def assert_envelope(response) -> dict:
+    """The error of SPEC §8, {"error": {"code", "message", "fields"}}; returns the inner part."""
+    assert response.is_json, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == ENVELOPE_KEYS, error
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["fields"], dict)
+    for messages in error["fields"].values():
+        assert messages and all(isinstance(m, str) and m for m in messages), error
+    return error
+
+
+class ApiClient(FlaskClient):
+    """Every answer checked: never a 5xx, and every /api/ error is the JSON envelope."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        assert response.status_code < 500, response.get_data(as_text=True)
+        if response.status_code >= 400 and response.request.path.startswith("/api/"):
+            assert_envelope(response)
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = ApiClient
+    return app.test_client()
+
+
+@pytest.fixture
+def staff(make_user):
+    """A staff user of `role` and headers carrying a fresh API token of theirs."""
+
+    def make(role: str = "sales", email: str | None = None):
+        user = make_user(role, email)
+        return user, {"Authorization": f"Bearer {create_token(user.email)}"}
+
+    return make
+
+
+@pytest.fixture
+def bearer(staff):
+    """Just the headers of a fresh token for a new user of `role`."""
+
+    def headers(role: str = "sales") -> dict:
+        return staff(role)[1]
+
+    return headers
+
+
+@pytest.fixture
+def lead_payload():
+    """A valid JSON body for POST /api/v1/leads; override any field, leave out `without`."""
+
+    def build(*, without: tuple[str, ...] = (), **overrides) -> dict:
+        body = {
+            "first_name": "Ana",
+            "last_name": "Silva",
+            "company": "Northwind Labs",
+            "email": "ana@northwind.example",
+            "roles": ["Back-end", "DevOps"],
+            "headcount": 2,
+            "consent": True,
+        }
+        body.update(overrides)
+        return {name: value for name, value in body.items() if name not in without}
+
+    return build
+
+
+@pytest.fixture
+def lead_count(db):
+    def count() -> int:
+        db.session.expire_all()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Lead))
+
+    return count
+
+
+@pytest.fixture
+def reload(db):
+    """The lead as the database has it now (the test shares the requests' session)."""
+
+    def get(lead_id: int) -> Lead:
+        db.session.expire_all()
+        return db.session.get(Lead, lead_id)
+
+    return get

@@ -1,0 +1,178 @@
+"""The API's edges (SPEC §8): the error envelope on routing errors and crashes, CORS for the
+marketing site, and the OpenAPI document."""
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+import api.leads
+
+OPENAPI = "/api/v1/openapi.json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nothing-here", "/api/v1/leads/abc", "/api/v1/leads/-1", "/api/v1/leads/1/x", "/api/"],
+)
+@pytest.mark.parametrize("role", [None, "admin"])
+def test_an_unknown_api_path_is_404_in_the_json_envelope(client, bearer, path, role):
+    response = client.get(path, headers=bearer(role) if role else {})
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/leads", {"GET", "POST"}),
+        ("PUT", "/api/v1/leads", {"GET", "POST"}),
+        ("DELETE", "/api/v1/leads/1", {"GET", "PATCH"}),
+        ("POST", "/api/v1/leads/1", {"GET", "PATCH"}),
+        ("POST", OPENAPI, {"GET"}),
+    ],
+)
+def test_a_wrong_method_is_405_in_the_json_envelope_with_allow(
+    client, bearer, make_lead, method, path, allowed
+):
+    make_lead()
+
+    response = client.open(path, method=method, json={}, headers=bearer("admin"))
+
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_an_unexpected_error_is_500_in_the_json_envelope(app, bearer, make_lead, monkeypatch):
+    make_lead()
+
+    def explode(_lead_id):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.leads, "get_lead", explode)
+    plain = FlaskClient(app, app.response_class, use_cookies=True)  # lets a 500 through
+
+    response = plain.get("/api/v1/leads/1", headers=bearer())
+
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["error"]["code"] == "internal_error"
+    assert body["error"]["fields"] == {}
+    assert "boom" not in response.get_data(as_text=True)
+
+
+def test_a_page_outside_the_api_keeps_its_html_error(client):
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+SITE = "https://www.hiretechtalent.example"
+
+
+@pytest.mark.parametrize("config_overrides", [{"SITE_ORIGINS": [SITE]}], ids=["site"])
+def test_the_marketing_site_may_post_leads_across_origins(client, lead_payload):
+    preflight = client.options(
+        "/api/v1/leads",
+        headers={"Origin": SITE, "Access-Control-Request-Method": "POST"},
+    )
+    posted = client.post("/api/v1/leads", json=lead_payload(), headers={"Origin": SITE})
+    refused = client.post("/api/v1/leads", json={}, headers={"Origin": SITE})
+
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    assert posted.status_code == 201
+    assert posted.headers["Access-Control-Allow-Origin"] == SITE
+    assert "Origin" in {v.strip() for v in posted.headers.get("Vary", "").split(",")}
+    assert refused.status_code == 422  # the site can read why
+    assert refused.headers["Access-Control-Allow-Origin"] == SITE
+
+
+@pytest.mark.parametrize("config_overrides", [{"SITE_ORIGINS": [SITE]}], ids=["site"])
+def test_other_origins_and_other_endpoints_get_no_cors_headers(client, bearer, lead_payload):
+    foreign = client.post(
+        "/api/v1/leads", json=lead_payload(), headers={"Origin": "https://evil.example"}
+    )
+    listing = client.get("/api/v1/leads", headers={"Origin": SITE, **bearer()})
+
+    assert foreign.status_code == 201
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    assert listing.status_code == 200
+    assert "Access-Control-Allow-Origin" not in listing.headers
+
+
+def test_the_openapi_document_describes_the_lead_endpoints(client):
+    response = client.get(OPENAPI)
+
+    assert response.status_code == 200
+    assert response.is_json
+    document = response.get_json()
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] and document["info"]["version"]
+    paths = document["paths"]
+    assert {"get", "post"} <= set(paths["/leads"])
+    assert {"get", "patch"} <= set(paths["/leads/{id}"])
+    post = paths["/leads"]["post"]
+    assert {"200", "201", "400", "401", "403", "413", "422", "429"} <= set(post["responses"])
+    assert {"400", "401", "403", "404", "422"} <= set(paths["/leads/{id}"]["patch"]["responses"])
+    parameters = {p["name"] for p in paths["/leads"]["get"]["parameters"]}
+    assert {"status", "q", "owner", "source", "created_from", "created_to"} <= parameters
+    assert {"limit", "cursor"} <= parameters
+    lead_input = document["components"]["schemas"]["LeadInput"]
+    assert set(lead_input["required"]) == {
+        "first_name",
+        "last_name",
+        "company",
+        "email",
+        "roles",
+        "headcount",
+        "consent",
+    }
+    assert lead_input["properties"]["roles"]["type"] == "array"
+    assert lead_input["properties"]["headcount"]["type"] == "integer"
+    assert lead_input["properties"]["consent"]["type"] == "boolean"
+
+
+def test_every_reference_in_the_openapi_document_resolves(client):
+    document = client.get(OPENAPI).get_json()
+    references = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            references.extend(v for k, v in node.items() if k == "$ref")
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(document)
+
+    assert references
+    for reference in references:
+        target = document
+        assert reference.startswith("#/")
+        for part in reference[2:].split("/"):
+            target = target[part]
+        assert isinstance(target, dict)
+
+
+def test_every_path_and_method_in_the_document_is_routed(app, client):
+    document = client.get(OPENAPI).get_json()
+    rules = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods
+        if rule.rule.startswith("/api/v1/")
+    }
+    routed = {(re.sub(r"<[^>]+>", "{}", path), method.lower()) for path, method in rules}
+    base = document["servers"][0]["url"]
+
+    for path, operations in document["paths"].items():
+        for method in set(operations) - {"parameters", "summary", "description"}:
+            assert (re.sub(r"{[^}]+}", "{}", base + path), method) in routed, (path, method)
