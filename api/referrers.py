@@ -11,6 +11,7 @@ from core.ratelimit import public_api_write
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
+from referrals.ledger import balance_cents
 from referrals.serialize import referrer_to_dict
 from referrals.services import change_attribution, decide, get_referrer, sign_up
 
@@ -25,7 +26,6 @@ SIGN_UP_SCHEMA = {
     "accept_terms": BOOLEAN,
 }
 ATTRIBUTION_SCHEMA = {"referrer_id": INTEGER, "reason": TEXT}
-NO_BALANCE = {"pending": 0, "approved": 0, "paid": 0}
 
 
 @bp.post("/referrers")
@@ -39,7 +39,7 @@ def create_referrer():
     result = sign_up(form.referrer_data())
     referrer = result.referrer
     if g.api_user is not None:
-        return jsonify(referrer_to_dict(referrer, NO_BALANCE)), 201
+        return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id))), 201
     status = referrer.status.value if result.created else "pending"
     return jsonify({"id": referrer.id, "status": status}), 201
 
@@ -54,14 +54,14 @@ def _referrer_or_404(referrer_id: int):
 @bp.get("/referrers/<int:referrer_id>")
 @api_auth(*STAFF)
 def read_referrer(referrer_id: int):
-    return jsonify(referrer_to_dict(_referrer_or_404(referrer_id), NO_BALANCE))
+    return jsonify(referrer_to_dict(_referrer_or_404(referrer_id), balance_cents(referrer_id)))
 
 
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
 @api_auth(*MONEY_KEEPERS)
 def decide_referrer(referrer_id: int, action: str):
     referrer = decide(referrer_id, action, g.api_user)
-    return jsonify(referrer_to_dict(referrer, NO_BALANCE))
+    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id)))
 
 
 @bp.post("/leads/<int:lead_id>/attribution")

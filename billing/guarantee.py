@@ -21,3 +21,42 @@ def reminder_date(ends_on: date) -> date:
 def start_date_editable(start_date: date, today: date) -> bool:
     """A contract's start date can change until it has passed (the start day included)."""
     return today <= start_date
+
+
+CLAIM_IN_FUTURE = "claim_in_future"
+CONTRACT_TERMINATED = "contract_terminated"
+GUARANTEE_ALREADY_USED = "guarantee_already_used"
+NOT_FIRST_CONTRACT = "not_first_contract"
+CLAIM_BEFORE_START = "claim_before_start"
+GUARANTEE_WINDOW_CLOSED = "guarantee_window_closed"
+BACKDATE_LIMIT_DAYS = 7
+
+
+def claim_rejection(
+    claimed_on: date,
+    today: date,
+    contract_active: bool,
+    client_already_claimed: bool,
+    is_first_contract: bool,
+    start_date: date,
+    ends_on: date,
+) -> str | None:
+    """None when a claim is accepted, else the first reason in the order of SPEC §4."""
+    if claimed_on > today:
+        return CLAIM_IN_FUTURE
+    if not contract_active:
+        return CONTRACT_TERMINATED
+    if client_already_claimed:
+        return GUARANTEE_ALREADY_USED
+    if not is_first_contract:
+        return NOT_FIRST_CONTRACT
+    if claimed_on < start_date:
+        return CLAIM_BEFORE_START
+    if claimed_on > ends_on:
+        return GUARANTEE_WINDOW_CLOSED
+    return None
+
+
+def needs_admin_to_backdate(claimed_on: date, today: date) -> bool:
+    """A claim dated more than 7 days before the day it is entered needs an admin."""
+    return claimed_on < today - timedelta(days=BACKDATE_LIMIT_DAYS)

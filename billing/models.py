@@ -92,3 +92,144 @@ class Contract(db.Model):
 
     client: Mapped[Client] = relationship(back_populates="contracts")
     created_by: Mapped[User | None] = relationship()
+
+
+class InvoiceStatus(enum.StrEnum):
+    ISSUED = "issued"
+    PAID = "paid"
+    VOID = "void"
+
+
+class RefundStatus(enum.StrEnum):
+    DUE = "due"
+    SENT = "sent"
+
+
+class ClaimStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ClaimChannel(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    LETTER = "letter"
+    MEETING = "meeting"
+    OTHER = "other"
+
+
+class Invoice(db.Model):
+    """What the accounting system issued. The totals are kept on the row (and checked by the
+    database) so every rule reads one row; payments and refunds are the history behind them."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents >= 1", name="amount_positive"),
+        sa.CheckConstraint(
+            "commissionable_cents >= 0 AND commissionable_cents <= amount_cents",
+            name="commissionable_within_amount",
+        ),
+        sa.CheckConstraint(
+            "paid_cents >= 0 AND written_off_cents >= 0 "
+            "AND paid_cents + written_off_cents <= amount_cents",
+            name="no_overpayment",
+        ),
+        sa.CheckConstraint(
+            "refunded_cents >= 0 AND refunded_cents <= paid_cents", name="refunds_within_paid"
+        ),
+        sa.CheckConstraint("period_start <= period_end", name="period_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        str_enum(InvoiceStatus), default=InvoiceStatus.ISSUED
+    )
+    issue_date: Mapped[date]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    commissionable_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    paid_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    written_off_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    fully_paid_on: Mapped[date | None]
+    write_off_reason: Mapped[str | None] = mapped_column(sa.Text)
+    void_reason: Mapped[str | None] = mapped_column(sa.Text)
+    voided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contract: Mapped[Contract] = relationship()
+    refunds: Mapped[list["Refund"]] = relationship(order_by="Refund.id")
+    payments: Mapped[list["Payment"]] = relationship(order_by="Payment.id")
+
+    @property
+    def owed_cents(self) -> int:
+        return self.amount_cents - self.paid_cents - self.written_off_cents
+
+    @property
+    def net_paid_cents(self) -> int:
+        return self.paid_cents - self.refunded_cents
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (sa.CheckConstraint("amount_cents >= 1", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    paid_on: Mapped[date]
+    external_id: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Refund(db.Model):
+    """Money given back. Finance records refunds already sent; a guarantee claim creates
+    them `due` until finance records them sent with a date and a reference."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (sa.CheckConstraint("amount_cents >= 1", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guarantee_claims.id"))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus))
+    refunded_on: Mapped[date | None]
+    reference: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    external_id: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuaranteeClaim(db.Model):
+    """Every claim is kept, accepted or rejected. The partial unique index makes "once per
+    client" hold even when two people enter a claim at the same moment."""
+
+    __tablename__ = "guarantee_claims"
+    __table_args__ = (
+        sa.Index(
+            "uq_guarantee_claims_accepted_client",
+            "client_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'accepted'"),
+            postgresql_where=sa.text("status = 'accepted'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus))
+    claimed_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[ClaimChannel] = mapped_column(str_enum(ClaimChannel))
+    rejection_code: Mapped[str | None] = mapped_column(sa.String(40))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entered_by: Mapped[User | None] = relationship()

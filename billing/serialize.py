@@ -1,6 +1,6 @@
 """The client and contract resources of SPEC §8."""
 
-from billing.models import Client, Contract
+from billing.models import Client, Contract, GuaranteeClaim, Invoice
 
 
 def client_to_dict(client: Client) -> dict:
@@ -36,4 +36,39 @@ def contract_to_dict(contract: Contract) -> dict:
         "engineers": contract.engineers,
         "monthly_rate_cents": contract.monthly_rate_cents,
         "currency": contract.currency,
+    }
+
+
+def invoice_to_dict(invoice: Invoice) -> dict:
+    return {
+        "id": invoice.id,
+        "contract_id": invoice.contract_id,
+        "number": invoice.number,
+        "status": invoice.status.value,
+        "issue_date": invoice.issue_date.isoformat(),
+        "period_start": invoice.period_start.isoformat(),
+        "period_end": invoice.period_end.isoformat(),
+        "amount_cents": invoice.amount_cents,
+        "commissionable_cents": invoice.commissionable_cents,
+        "paid_cents": invoice.paid_cents,
+        "refunded_cents": invoice.refunded_cents,
+        "written_off_cents": invoice.written_off_cents,
+        "currency": invoice.currency,
+        "external_id": invoice.external_id,
+        "refunds": [
+            {"id": refund.id, "amount_cents": refund.amount_cents, "status": refund.status.value}
+            for refund in invoice.refunds
+        ],
+    }
+
+
+def claim_to_dict(claim: GuaranteeClaim) -> dict:
+    return {
+        "id": claim.id,
+        "contract_id": claim.contract_id,
+        "status": claim.status.value,
+        "claimed_on": claim.claimed_on.isoformat(),
+        "reason": claim.reason,
+        "channel": claim.channel.value,
+        "rejection_code": claim.rejection_code,
     }

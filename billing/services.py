@@ -100,6 +100,16 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         )
         _enqueue_guarantee_deadline(contract, contact)
         _enqueue_owner_reminder(contract, lead)
+        if lead.referrer is not None:
+            enqueue(
+                "became_client",
+                lead.referrer.email,
+                {
+                    "referrer": lead.referrer,
+                    "client": client,
+                    "portal_url": absolute_url("portal.home"),
+                },
+            )
         db.session.commit()
     except ServiceError:
         db.session.rollback()
@@ -154,7 +164,7 @@ def primary_contact(client: Client) -> ClientContact | None:
     return next((c for c in client.contacts if c.role == ContactRole.PRIMARY), None)
 
 
-def _reminder_key(contract: Contract) -> str:
+def reminder_key(contract: Contract) -> str:
     return f"guarantee_reminder:{contract.id}"
 
 
@@ -181,7 +191,7 @@ def _enqueue_owner_reminder(contract: Contract, lead: Lead) -> None:
         recipient,
         context,
         send_after=_reminder_send_after(contract),
-        dedupe_key=_reminder_key(contract),
+        dedupe_key=reminder_key(contract),
     )
 
 
@@ -230,7 +240,7 @@ def change_start_date(
             db.session.execute(
                 sa.update(OutboxMessage)
                 .where(
-                    OutboxMessage.dedupe_key == _reminder_key(contract),
+                    OutboxMessage.dedupe_key == reminder_key(contract),
                     OutboxMessage.status == OutboxStatus.PENDING,
                 )
                 .values(send_after=_reminder_send_after(contract))

@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import billing as _api_billing  # noqa: F401 - registers the contract endpoints
     from api import leads as _api_leads  # noqa: F401 - registers the lead endpoints
+    from api import money as _api_money  # noqa: F401 - registers invoice and payout endpoints
     from api import openapi as _api_openapi  # noqa: F401 - registers the document
     from api import referrers as _api_referrers  # noqa: F401 - registers referrer endpoints
     from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
+    from referrals.cli import commissions_bp, payouts_bp
     from referrals.staff_views import bp as referrals_staff_bp
     from referrals.views import bp as referrals_public_bp
     from referrals.views import portal_bp
@@ -111,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
         users_bp,
         tokens_bp,
         outbox_cli_bp,
+        commissions_bp,
+        payouts_bp,
         demo_bp,
     ):
         app.register_blueprint(blueprint)

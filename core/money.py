@@ -12,6 +12,13 @@ def format_cents(cents: int, currency: str = "USD") -> str:
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
+def cents_as_decimal(cents: int) -> str:
+    """12345 → "123.45", exact (no floating point)."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{fraction:02d}"
+
+
 def parse_amount_to_cents(text: str) -> int:
     """ "8,500" / "8500.5" / "$8,500.50" → cents; at most two decimals, not negative.
     Raises ValueError with a message for people."""

@@ -1,0 +1,227 @@
+"""Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
+
+import sqlalchemy as sa
+from flask import Response, g, jsonify, request
+
+from api.auth import api_auth
+from api.blueprint import bp
+from api.errors import ApiError
+from api.parsing import INTEGER, TEXT, check_types, date_value, json_body, required_values
+from auth.roles import MONEY_KEEPERS, STAFF
+from billing.claims import ClaimInput, file_claim
+from billing.invoices import (
+    InvoiceInput,
+    add_invoice,
+    get_invoice,
+    mark_refund_sent,
+    record_payment,
+    record_refund,
+    void,
+    write_off,
+)
+from billing.serialize import claim_to_dict, invoice_to_dict
+from core.extensions import db
+from core.pagination import clamp_limit
+from referrals.models import CommissionEntry, EntryState
+from referrals.payout_csv import payout_csv
+from referrals.payouts import get_payout, mark_paid, run_approve_due, run_payouts
+from referrals.serialize import entry_to_dict, payout_to_dict
+
+INVOICE_SCHEMA = {
+    "number": TEXT,
+    "issue_date": TEXT,
+    "period_start": TEXT,
+    "period_end": TEXT,
+    "amount_cents": INTEGER,
+    "commissionable_cents": INTEGER,
+    "currency": TEXT,
+    "external_id": TEXT,
+}
+
+
+def _answer(recorded):
+    return jsonify(invoice_to_dict(recorded.invoice)), 201 if recorded.created else 200
+
+
+@bp.post("/contracts/<int:contract_id>/invoices")
+@api_auth(*MONEY_KEEPERS)
+def create_invoice(contract_id: int):
+    values = check_types(json_body(), INVOICE_SCHEMA)
+    required_values(values, "number", "amount_cents", "currency")
+    data = InvoiceInput(
+        number=values["number"].strip(),
+        issue_date=date_value(values, "issue_date"),
+        period_start=date_value(values, "period_start"),
+        period_end=date_value(values, "period_end"),
+        amount_cents=values["amount_cents"],
+        commissionable_cents=values.get("commissionable_cents"),
+        currency=values["currency"],
+        external_id=values.get("external_id"),
+    )
+    return _answer(add_invoice(contract_id, data))
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@api_auth(*STAFF)
+def read_invoice(invoice_id: int):
+    invoice = get_invoice(invoice_id)
+    if invoice is None:
+        raise ApiError(404, "not_found", "No such invoice.")
+    return jsonify(invoice_to_dict(invoice))
+
+
+@bp.post("/invoices/<int:invoice_id>/payments")
+@api_auth(*MONEY_KEEPERS)
+def create_payment(invoice_id: int):
+    values = check_types(
+        json_body(), {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT}
+    )
+    required_values(values, "amount_cents")
+    paid_on = date_value(values, "paid_on")
+    return _answer(
+        record_payment(invoice_id, values["amount_cents"], paid_on, values.get("external_id"))
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/refunds")
+@api_auth(*MONEY_KEEPERS)
+def create_refund(invoice_id: int):
+    values = check_types(
+        json_body(),
+        {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT},
+    )
+    required_values(values, "amount_cents")
+    refunded_on = date_value(values, "refunded_on")
+    return _answer(
+        record_refund(
+            invoice_id,
+            values["amount_cents"],
+            refunded_on,
+            values.get("reason"),
+            values.get("external_id"),
+        )
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/write-off")
+@api_auth(*MONEY_KEEPERS)
+def write_off_invoice(invoice_id: int):
+    values = check_types(json_body(), {"reason": TEXT, "written_off_on": TEXT})
+    written_off_on = date_value(values, "written_off_on")
+    return jsonify(invoice_to_dict(write_off(invoice_id, values.get("reason", ""), written_off_on)))
+
+
+@bp.post("/invoices/<int:invoice_id>/void")
+@api_auth(*MONEY_KEEPERS)
+def void_invoice(invoice_id: int):
+    values = check_types(json_body(), {"reason": TEXT})
+    return jsonify(invoice_to_dict(void(invoice_id, values.get("reason", ""))))
+
+
+@bp.post("/refunds/<int:refund_id>/mark-sent")
+@api_auth(*MONEY_KEEPERS)
+def refund_sent(refund_id: int):
+    values = check_types(json_body(), {"sent_on": TEXT, "reference": TEXT})
+    sent_on = date_value(values, "sent_on")
+    return jsonify(
+        invoice_to_dict(mark_refund_sent(refund_id, sent_on, values.get("reference", "")))
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/guarantee-claims")
+@api_auth(*MONEY_KEEPERS)
+def create_claim(contract_id: int):
+    values = check_types(json_body(), {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT})
+    claimed_on = date_value(values, "claimed_on")
+    data = ClaimInput(
+        claimed_on=claimed_on,
+        reason=values.get("reason", ""),
+        channel=values.get("channel", "email"),
+    )
+    return jsonify(claim_to_dict(file_claim(contract_id, data, g.api_user))), 201
+
+
+@bp.get("/commissions")
+@api_auth(*STAFF)
+def list_commissions():
+    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc())
+    problems = {}
+    for name, column in (
+        ("referrer_id", CommissionEntry.referrer_id),
+        ("invoice_id", CommissionEntry.invoice_id),
+    ):
+        raw = request.args.get(name)
+        if raw:
+            if raw.isascii() and raw.isdigit() and int(raw) < 2**31:
+                query = query.where(column == int(raw))
+            else:
+                problems[name] = ["An id."]
+    state = request.args.get("state")
+    if state:
+        if state in {s.value for s in EntryState}:
+            query = query.where(CommissionEntry.state == EntryState(state))
+        else:
+            problems["state"] = ["pending, approved or paid."]
+    try:
+        limit = clamp_limit(request.args.get("limit"))
+    except ValueError as error:
+        problems["limit"] = [str(error)]
+    cursor = request.args.get("cursor")
+    if cursor:
+        if cursor.isascii() and cursor.isdigit() and int(cursor) < 2**31:
+            query = query.where(CommissionEntry.id < int(cursor))
+        else:
+            problems["cursor"] = ["Not a cursor from this list."]
+    if problems:
+        raise ApiError(422, "invalid", "Some query parameters are not valid.", problems)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return jsonify({"items": [entry_to_dict(e) for e in rows[:limit]], "next_cursor": next_cursor})
+
+
+@bp.post("/commissions/approve-due")
+@api_auth(*MONEY_KEEPERS)
+def approve_due_endpoint():
+    values = check_types(json_body(), {"as_of": TEXT})
+    as_of = date_value(values, "as_of", required=False)
+    return jsonify({"approved": run_approve_due(as_of)})
+
+
+@bp.post("/payouts")
+@api_auth(*MONEY_KEEPERS)
+def create_payout():
+    values = check_types(json_body(), {"as_of": TEXT})
+    as_of = date_value(values, "as_of", required=False)
+    return jsonify(payout_to_dict(run_payouts(as_of, g.api_user))), 201
+
+
+def _payout_or_404(payout_id: int):
+    payout = get_payout(payout_id)
+    if payout is None:
+        raise ApiError(404, "not_found", "No such payout.")
+    return payout
+
+
+@bp.get("/payouts/<int:payout_id>")
+@api_auth(*STAFF)
+def read_payout(payout_id: int):
+    return jsonify(payout_to_dict(_payout_or_404(payout_id)))
+
+
+@bp.get("/payouts/<int:payout_id>.csv")
+@api_auth(*MONEY_KEEPERS)
+def export_payout(payout_id: int):
+    payout = _payout_or_404(payout_id)
+    return Response(
+        payout_csv(payout),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=payout-{payout.id}.csv"},
+    )
+
+
+@bp.post("/payouts/<int:payout_id>/mark-paid")
+@api_auth(*MONEY_KEEPERS)
+def payout_paid(payout_id: int):
+    values = check_types(json_body(), {"paid_on": TEXT, "reference": TEXT})
+    paid_on = date_value(values, "paid_on")
+    return jsonify(payout_to_dict(mark_paid(payout_id, paid_on, values.get("reference", ""))))

@@ -1,0 +1,175 @@
+"""The one-month satisfaction guarantee: one service that accepts or rejects a claim and, on
+acceptance, does everything SPEC §4 lists in one transaction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from auth.models import Role, User
+from billing.guarantee import claim_rejection, needs_admin_to_backdate
+from billing.invoices import mark_void
+from billing.models import (
+    ClaimChannel,
+    ClaimStatus,
+    Contract,
+    ContractStatus,
+    GuaranteeClaim,
+    Invoice,
+    InvoiceStatus,
+    Refund,
+    RefundStatus,
+    TerminationReason,
+)
+from billing.services import primary_contact, reminder_key
+from core.extensions import db
+from core.service_errors import ServiceError
+from core.today import business_today
+from leads.models import Lead, LeadEvent
+from notifications.models import OutboxMessage, OutboxStatus
+from notifications.services import enqueue
+from referrals.ledger import client_referral, first_contract, reconcile_invoice
+
+
+@dataclass
+class ClaimInput:
+    claimed_on: date
+    reason: str
+    channel: str = ClaimChannel.EMAIL.value
+
+
+def file_claim(contract_id: int, data: ClaimInput, actor: User) -> GuaranteeClaim:
+    """Accept or reject; a rejected claim is kept and raised as its code (with claim_id)."""
+    today = business_today()
+    try:
+        channel = ClaimChannel(data.channel)
+    except ValueError:
+        raise ServiceError(
+            "invalid", "Not a channel.", {"channel": ["email, phone, letter, meeting or other."]}
+        ) from None
+    if not (data.reason or "").strip():
+        raise ServiceError("invalid", "Say what the client said.", {"reason": ["Required."]})
+    if needs_admin_to_backdate(data.claimed_on, today) and not actor.has_role(Role.ADMIN):
+        raise ServiceError("forbidden", "A claim dated more than 7 days ago needs an admin.")
+    try:
+        contract = db.session.scalar(
+            sa.select(Contract).where(Contract.id == contract_id).with_for_update()
+        )
+        if contract is None:
+            raise ServiceError("not_found", "No such contract.")
+        code = claim_rejection(
+            data.claimed_on,
+            today,
+            contract.status == ContractStatus.ACTIVE,
+            _client_already_claimed(contract.client_id),
+            first_contract(contract.client_id).id == contract.id,
+            contract.start_date,
+            contract.guarantee_ends_on,
+        )
+        claim = GuaranteeClaim(
+            contract_id=contract.id,
+            client_id=contract.client_id,
+            claimed_on=data.claimed_on,
+            reason=data.reason.strip(),
+            channel=channel,
+            entered_by=actor,
+            status=ClaimStatus.REJECTED if code else ClaimStatus.ACCEPTED,
+            rejection_code=code,
+        )
+        db.session.add(claim)
+        db.session.flush()
+        if code is None:
+            _accept(contract, claim, actor)
+        db.session.commit()
+    except ServiceError:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            "guarantee_already_used", "The client's guarantee was claimed at the same moment."
+        ) from None
+    if code is not None:
+        raise ServiceError(code, _REJECTION_MESSAGES[code], claim_id=claim.id)
+    return claim
+
+
+_REJECTION_MESSAGES = {
+    "claim_in_future": "The claim date is in the future.",
+    "contract_terminated": "The contract has already ended.",
+    "guarantee_already_used": "The client already used the guarantee.",
+    "not_first_contract": "Only the client's first contract carries the guarantee.",
+    "claim_before_start": "The claim is dated before the contract started.",
+    "guarantee_window_closed": "The guarantee window had closed on that date.",
+}
+
+
+def _client_already_claimed(client_id: int) -> bool:
+    query = sa.select(GuaranteeClaim.id).where(
+        GuaranteeClaim.client_id == client_id, GuaranteeClaim.status == ClaimStatus.ACCEPTED
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
+    """Void every invoice (refunds due for what was paid), terminate free of charge,
+    reverse the commission, cancel the reminder, tell everyone."""
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.contract_id == contract.id).with_for_update()
+    )
+    for invoice in invoices:
+        if invoice.status == InvoiceStatus.VOID:
+            continue
+        if invoice.net_paid_cents > 0:
+            db.session.add(
+                Refund(
+                    invoice_id=invoice.id,
+                    claim_id=claim.id,
+                    amount_cents=invoice.net_paid_cents,
+                    status=RefundStatus.DUE,
+                    reason="Satisfaction guarantee",
+                )
+            )
+            invoice.refunded_cents = invoice.paid_cents
+        mark_void(invoice, "Satisfaction guarantee")
+        reconcile_invoice(invoice)
+    contract.status = ContractStatus.TERMINATED
+    contract.end_date = claim.claimed_on
+    contract.termination_reason = TerminationReason.SATISFACTION_GUARANTEE
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key == reminder_key(contract),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="Cancelled by a guarantee claim.")
+    )
+    db.session.add(
+        LeadEvent(
+            lead_id=contract.lead_id,
+            kind="contract",
+            actor=actor,
+            detail=f"Guarantee claim accepted on {claim.claimed_on}: contract "
+            f"#{contract.id} terminated free of charge.",
+        )
+    )
+    _enqueue_claim_emails(contract, claim)
+
+
+def _enqueue_claim_emails(contract: Contract, claim: GuaranteeClaim) -> None:
+    context = {"contract": contract, "client": contract.client, "claim": claim}
+    contact = primary_contact(contract.client)
+    if contact is not None:
+        enqueue("claim_accepted_client", contact.email, {**context, "contact": contact})
+    lead = db.session.get(Lead, contract.lead_id)
+    owner = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
+    enqueue("claim_accepted_sales", owner, context)
+    referred = client_referral(contract.client_id)
+    if referred is not None:
+        enqueue(
+            "claim_accepted_referrer",
+            referred.referrer.email,
+            {"client": contract.client, "referrer": referred.referrer},
+        )

@@ -1,0 +1,305 @@
+"""Invoices, payments, refunds, write-offs and voids (SPEC §4). Every event locks the
+invoice row, checks the rules, updates the totals and reconciles the commission ledger in
+the same transaction. `external_id` makes retries safe: the same body again answers the
+same record, another body 409."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from billing.models import (
+    ContractStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    Refund,
+    RefundStatus,
+    TerminationReason,
+)
+from billing.services import check_currency, get_contract
+from core.db import utcnow
+from core.extensions import db
+from core.service_errors import ServiceError
+from core.today import business_today
+from referrals.ledger import reconcile_invoice
+
+
+@dataclass
+class Recorded:
+    invoice: Invoice
+    created: bool
+
+
+def _invalid(field: str, message: str) -> ServiceError:
+    return ServiceError("invalid", message, {field: [message]})
+
+
+def _not_in_future(field: str, day: date) -> None:
+    if day > business_today():
+        raise ServiceError(
+            "date_in_future",
+            "That date is in the future.",
+            {field: ["That date is in the future."]},
+        )
+
+
+def _idempotent(model, external_id: str | None, same: dict) -> object | None:
+    """The earlier record of this external_id if its fields match; 409 if they differ."""
+    if external_id is None:
+        return None
+    earlier = db.session.scalar(sa.select(model).where(model.external_id == external_id))
+    if earlier is None:
+        return None
+    if any(getattr(earlier, name) != value for name, value in same.items()):
+        raise ServiceError(
+            "idempotency_conflict",
+            "That external_id was used with other values.",
+            {"external_id": ["Already used with other values."]},
+        )
+    return earlier
+
+
+def _in_transaction(work):
+    """Run `work` and commit; a concurrent duplicate (unique constraint) is retried once,
+    when the idempotency check then finds the earlier record."""
+    for attempt in range(2):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except ServiceError:
+            db.session.rollback()
+            raise
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+    raise RuntimeError("unreachable")  # pragma: no cover
+
+
+def lock_invoice(invoice_id: int) -> Invoice:
+    invoice = db.session.scalar(
+        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    )
+    if invoice is None:
+        raise ServiceError("not_found", "No such invoice.")
+    return invoice
+
+
+def get_invoice(invoice_id: int) -> Invoice | None:
+    return db.session.get(Invoice, invoice_id)
+
+
+@dataclass
+class InvoiceInput:
+    number: str
+    issue_date: date
+    period_start: date
+    period_end: date
+    amount_cents: int
+    currency: str
+    commissionable_cents: int | None = None
+    external_id: str | None = None
+
+
+def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
+    def work() -> Recorded:
+        contract = get_contract(contract_id)
+        if contract is None:
+            raise ServiceError("not_found", "No such contract.")
+        commissionable = (
+            data.amount_cents if data.commissionable_cents is None else data.commissionable_cents
+        )
+        same = {
+            "contract_id": contract_id,
+            "number": data.number,
+            "issue_date": data.issue_date,
+            "period_start": data.period_start,
+            "period_end": data.period_end,
+            "amount_cents": data.amount_cents,
+            "commissionable_cents": commissionable,
+            "currency": data.currency.upper(),
+        }
+        earlier = _idempotent(Invoice, data.external_id, same)
+        if earlier is not None:
+            return Recorded(earlier, created=False)
+        check_currency(data.currency)
+        if data.amount_cents < 1:
+            raise _invalid("amount_cents", "At least 1 cent.")
+        if not 0 <= commissionable <= data.amount_cents:
+            raise _invalid("commissionable_cents", "Between 0 and the amount.")
+        if data.period_start > data.period_end:
+            raise _invalid("period_end", "The period ends before it starts.")
+        if (
+            contract.status == ContractStatus.TERMINATED
+            and contract.termination_reason == TerminationReason.SATISFACTION_GUARANTEE
+        ):
+            raise ServiceError(
+                "contract_terminated", "The contract ended under the satisfaction guarantee."
+            )
+        if db.session.scalar(sa.select(Invoice.id).where(Invoice.number == data.number)):
+            raise ServiceError(
+                "duplicate", "An invoice with that number exists.", {"number": ["Already used."]}
+            )
+        invoice = Invoice(external_id=data.external_id, **same)
+        db.session.add(invoice)
+        db.session.flush()
+        return Recorded(invoice, created=True)
+
+    return _in_transaction(work)
+
+
+def record_payment(
+    invoice_id: int, amount_cents: int, paid_on: date, external_id: str | None = None
+) -> Recorded:
+    def work() -> Recorded:
+        invoice = lock_invoice(invoice_id)
+        same = {"invoice_id": invoice_id, "amount_cents": amount_cents, "paid_on": paid_on}
+        if _idempotent(Payment, external_id, same) is not None:
+            return Recorded(invoice, created=False)
+        if invoice.status == InvoiceStatus.VOID:
+            raise ServiceError("invoice_void", "The invoice is void.")
+        if amount_cents < 1:
+            raise _invalid("amount_cents", "At least 1 cent.")
+        _not_in_future("paid_on", paid_on)
+        if amount_cents > invoice.owed_cents:
+            raise ServiceError(
+                "overpayment",
+                f"Only {invoice.owed_cents} cents are still owed.",
+                {"amount_cents": [f"At most {invoice.owed_cents}."]},
+            )
+        db.session.add(
+            Payment(
+                invoice_id=invoice.id,
+                amount_cents=amount_cents,
+                paid_on=paid_on,
+                external_id=external_id,
+            )
+        )
+        invoice.paid_cents += amount_cents
+        if invoice.owed_cents == 0:
+            invoice.status, invoice.fully_paid_on = InvoiceStatus.PAID, paid_on
+        db.session.flush()
+        reconcile_invoice(invoice)
+        return Recorded(invoice, created=True)
+
+    return _in_transaction(work)
+
+
+def record_refund(
+    invoice_id: int,
+    amount_cents: int,
+    refunded_on: date,
+    reason: str | None = None,
+    external_id: str | None = None,
+) -> Recorded:
+    """A refund finance already sent. It never reopens the invoice."""
+
+    def work() -> Recorded:
+        invoice = lock_invoice(invoice_id)
+        same = {
+            "invoice_id": invoice_id,
+            "amount_cents": amount_cents,
+            "refunded_on": refunded_on,
+            "reason": reason,
+        }
+        if _idempotent(Refund, external_id, same) is not None:
+            return Recorded(invoice, created=False)
+        if amount_cents < 1:
+            raise _invalid("amount_cents", "At least 1 cent.")
+        _not_in_future("refunded_on", refunded_on)
+        if amount_cents > invoice.net_paid_cents:
+            raise ServiceError(
+                "refund_exceeds_paid",
+                f"Only {invoice.net_paid_cents} cents were paid and not refunded.",
+                {"amount_cents": [f"At most {invoice.net_paid_cents}."]},
+            )
+        db.session.add(
+            Refund(
+                invoice_id=invoice.id,
+                amount_cents=amount_cents,
+                status=RefundStatus.SENT,
+                refunded_on=refunded_on,
+                reason=reason,
+                external_id=external_id,
+            )
+        )
+        invoice.refunded_cents += amount_cents
+        db.session.flush()
+        reconcile_invoice(invoice)
+        return Recorded(invoice, created=True)
+
+    return _in_transaction(work)
+
+
+def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
+    """The unpaid remainder is written off: the invoice counts as paid on that date."""
+
+    def work() -> Invoice:
+        invoice = lock_invoice(invoice_id)
+        if invoice.status != InvoiceStatus.ISSUED:
+            raise ServiceError(
+                "illegal_transition", f"A {invoice.status.value} invoice has nothing to write off."
+            )
+        if not (reason or "").strip():
+            raise _invalid("reason", "Say why.")
+        _not_in_future("written_off_on", written_off_on)
+        invoice.written_off_cents = invoice.owed_cents
+        invoice.write_off_reason = reason.strip()
+        invoice.status, invoice.fully_paid_on = InvoiceStatus.PAID, written_off_on
+        db.session.flush()
+        reconcile_invoice(invoice)
+        return invoice
+
+    return _in_transaction(work)
+
+
+def void(invoice_id: int, reason: str) -> Invoice:
+    """Only with nothing net paid (a guarantee claim voids with refunds instead)."""
+
+    def work() -> Invoice:
+        invoice = lock_invoice(invoice_id)
+        if invoice.status == InvoiceStatus.VOID:
+            raise ServiceError("invoice_void", "The invoice is already void.")
+        if not (reason or "").strip():
+            raise _invalid("reason", "Say why.")
+        if invoice.net_paid_cents > 0:
+            raise ServiceError(
+                "void_with_money_paid", "Money was paid on this invoice; refund it first."
+            )
+        mark_void(invoice, reason.strip())
+        reconcile_invoice(invoice)
+        return invoice
+
+    return _in_transaction(work)
+
+
+def mark_void(invoice: Invoice, reason: str) -> None:
+    invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID, reason, utcnow()
+    db.session.flush()
+
+
+def mark_refund_sent(refund_id: int, sent_on: date, reference: str) -> Invoice:
+    """A refund made by a guarantee claim goes from due to sent."""
+
+    def work() -> Invoice:
+        refund = db.session.scalar(
+            sa.select(Refund).where(Refund.id == refund_id).with_for_update()
+        )
+        if refund is None:
+            raise ServiceError("not_found", "No such refund.")
+        if refund.status != RefundStatus.DUE:
+            raise ServiceError("illegal_transition", "That refund was already sent.")
+        if not (reference or "").strip():
+            raise _invalid("reference", "Give the payment reference.")
+        _not_in_future("sent_on", sent_on)
+        refund.status, refund.refunded_on, refund.reference = (
+            RefundStatus.SENT,
+            sent_on,
+            reference.strip(),
+        )
+        return db.session.get(Invoice, refund.invoice_id)
+
+    return _in_transaction(work)

@@ -1,0 +1,88 @@
+"""Commission rules of SPEC §5 as plain functions of integers and dates. Pure."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+def commission_cents(commissionable: int, net_paid: int, amount: int, rate_bp: int) -> int:
+    """Half up to the cent, in one integer step on the invoice's totals:
+    commissionable × net_paid × rate_bp / (amount × 10 000)."""
+    if amount <= 0 or net_paid <= 0:
+        return 0
+    denominator = amount * 10_000
+    return (2 * commissionable * net_paid * rate_bp + denominator) // (2 * denominator)
+
+
+def invoice_earns(period_start: date, first_contract_start: date, months: int) -> bool:
+    """Invoices whose period starts before first start + `months` calendar months earn
+    (start 1 Feb 2026, 12 months: a period starting 31 Jan 2027 earns, 1 Feb 2027 does not)."""
+    return period_start < first_contract_start + relativedelta(months=months)
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """What the ledger needs of an invoice, after whatever happened to it."""
+
+    amount_cents: int
+    commissionable_cents: int
+    paid_cents: int
+    refunded_cents: int
+    is_void: bool
+    is_fully_paid: bool
+    period_start: date
+
+
+@dataclass(frozen=True)
+class CopiedTerms:
+    """The terms copied onto the referred lead at attribution."""
+
+    rate_bp: int
+    months: int
+    bonus_cents: int
+
+
+def accrual_owed(invoice: InvoiceState, terms: CopiedTerms, first_contract_start: date) -> int:
+    """What the commission on this invoice should total now (voided invoices earn nothing)."""
+    if invoice.is_void or not invoice_earns(
+        invoice.period_start, first_contract_start, terms.months
+    ):
+        return 0
+    net_paid = invoice.paid_cents - invoice.refunded_cents
+    return commission_cents(
+        invoice.commissionable_cents, net_paid, invoice.amount_cents, terms.rate_bp
+    )
+
+
+def bonus_owed(invoice: InvoiceState, terms: CopiedTerms, holds_the_bonus: bool) -> int:
+    """The flat bonus rides on the client's first fully paid invoice, and is taken back if
+    that invoice is voided or refunded in full."""
+    if not holds_the_bonus or invoice.is_void:
+        return 0
+    if invoice.paid_cents > 0 and invoice.refunded_cents >= invoice.paid_cents:
+        return 0
+    return terms.bonus_cents
+
+
+def payable_from(guarantee_ends_on: date, hold_days: int) -> date:
+    """The first business date on which approve-due approves an entry of that contract
+    (its rule is guarantee end + hold days < as_of)."""
+    return guarantee_ends_on + timedelta(days=hold_days + 1)
+
+
+def approvable(
+    fully_paid_on: date | None,
+    guarantee_ends_on: date,
+    hold_days: int,
+    referrer_suspended: bool,
+    as_of: date,
+) -> bool:
+    """approve-due: the invoice fully paid on or before `as_of`, the guarantee plus the hold
+    over before `as_of`, and the referrer not suspended."""
+    return (
+        fully_paid_on is not None
+        and fully_paid_on <= as_of
+        and guarantee_ends_on + timedelta(days=hold_days) < as_of
+        and not referrer_suspended
+    )

@@ -1,0 +1,212 @@
+"""The commission ledger: reconciling an invoice's entries with the rule, approving what is
+due, and the balances people see. Callers own the transaction and hold the invoice's row lock.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from billing.models import Contract, Invoice, InvoiceStatus
+from core.db import utcnow
+from core.extensions import db
+from leads.models import Lead
+from referrals.commission import (
+    CopiedTerms,
+    InvoiceState,
+    accrual_owed,
+    approvable,
+    bonus_owed,
+    payable_from,
+)
+from referrals.models import CommissionEntry, EntryKind, EntryState, Referrer, ReferrerStatus
+from referrals.settings import current_terms
+
+
+def client_referral(client_id: int) -> Lead | None:
+    """The attributed lead behind the client (one referrer per client): the lead of its
+    earliest contract that carries an attribution."""
+    query = (
+        sa.select(Lead)
+        .join(Contract, Contract.lead_id == Lead.id)
+        .where(Contract.client_id == client_id, Lead.referrer_id.is_not(None))
+        .order_by(Contract.start_date, Contract.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def first_contract(client_id: int) -> Contract:
+    query = (
+        sa.select(Contract)
+        .where(Contract.client_id == client_id)
+        .order_by(Contract.start_date, Contract.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def _state(invoice: Invoice) -> InvoiceState:
+    return InvoiceState(
+        amount_cents=invoice.amount_cents,
+        commissionable_cents=invoice.commissionable_cents,
+        paid_cents=invoice.paid_cents,
+        refunded_cents=invoice.refunded_cents,
+        is_void=invoice.status == InvoiceStatus.VOID,
+        is_fully_paid=invoice.status == InvoiceStatus.PAID,
+        period_start=invoice.period_start,
+    )
+
+
+def invoice_entries(invoice_id: int) -> list[CommissionEntry]:
+    query = (
+        sa.select(CommissionEntry)
+        .where(CommissionEntry.invoice_id == invoice_id)
+        .order_by(CommissionEntry.sequence)
+    )
+    return list(db.session.scalars(query))
+
+
+def _holds_bonus(invoice: Invoice, client_id: int, entries: list[CommissionEntry]) -> bool:
+    if any(entry.kind == EntryKind.BONUS for entry in entries):
+        return True
+    if invoice.status != InvoiceStatus.PAID:
+        return False
+    other_bonus = sa.select(CommissionEntry.id).where(
+        CommissionEntry.client_id == client_id, CommissionEntry.kind == EntryKind.BONUS
+    )
+    return db.session.scalar(other_bonus.limit(1)) is None
+
+
+def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
+    """Post what the rule owes on this invoice minus what its entries already hold; posting
+    nothing when they agree, so it is safe to run after every event and again."""
+    contract = invoice.contract
+    lead = client_referral(contract.client_id)
+    if lead is None:
+        return []
+    terms = CopiedTerms(
+        lead.commission_rate_bp, lead.commission_months, lead.commission_bonus_cents or 0
+    )
+    entries = invoice_entries(invoice.id)
+    state = _state(invoice)
+    first = first_contract(contract.client_id)
+    targets = {
+        False: accrual_owed(state, terms, first.start_date),
+        True: bonus_owed(state, terms, _holds_bonus(invoice, contract.client_id, entries)),
+    }
+    posted = []
+    sequence = max((entry.sequence or 0 for entry in entries), default=0)
+    for for_bonus, target in targets.items():
+        held = sum(entry.amount_cents for entry in entries if entry.for_bonus == for_bonus)
+        difference = target - held
+        if difference == 0:
+            continue
+        sequence += 1
+        entry = CommissionEntry(
+            referrer_id=lead.referrer_id,
+            client_id=contract.client_id,
+            invoice_id=invoice.id,
+            sequence=sequence,
+            kind=_kind(difference, for_bonus),
+            for_bonus=for_bonus,
+            amount_cents=difference,
+            state=_state_of_new_entry(difference, for_bonus, entries),
+        )
+        if entry.state == EntryState.APPROVED:
+            entry.approved_at = utcnow()
+        db.session.add(entry)
+        posted.append(entry)
+    db.session.flush()
+    return posted
+
+
+def _kind(difference: int, for_bonus: bool) -> EntryKind:
+    if difference < 0:
+        return EntryKind.REVERSAL
+    return EntryKind.BONUS if for_bonus else EntryKind.ACCRUAL
+
+
+def _state_of_new_entry(
+    difference: int, for_bonus: bool, entries: list[CommissionEntry]
+) -> EntryState:
+    """Positive entries start pending. A negative one stays pending while every positive
+    entry it takes back from is pending (it then moves with them), else it is approved at
+    once and nets against the next payout."""
+    if difference > 0:
+        return EntryState.PENDING
+    positives = [e for e in entries if e.for_bonus == for_bonus and e.amount_cents > 0]
+    if positives and all(e.state == EntryState.PENDING for e in positives):
+        return EntryState.PENDING
+    return EntryState.APPROVED
+
+
+def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
+    """Approve every pending accrual or bonus whose invoice was fully paid on or before
+    `as_of`, whose guarantee plus hold ended before it, and whose referrer is not suspended,
+    with the pending negatives that move with them. Returns the count and, per referrer, the
+    cents approved. Conditional updates make a concurrent second run approve nothing more."""
+    hold_days = current_terms().hold_days
+    query = (
+        sa.select(CommissionEntry, Invoice, Contract, Referrer)
+        .join(Invoice, Invoice.id == CommissionEntry.invoice_id)
+        .join(Contract, Contract.id == Invoice.contract_id)
+        .join(Referrer, Referrer.id == CommissionEntry.referrer_id)
+        .where(
+            CommissionEntry.state == EntryState.PENDING,
+            CommissionEntry.amount_cents > 0,
+            Invoice.status == InvoiceStatus.PAID,
+        )
+    )
+    groups = set()
+    for entry, invoice, contract, referrer in db.session.execute(query):
+        if approvable(
+            invoice.fully_paid_on,
+            contract.guarantee_ends_on,
+            hold_days,
+            referrer.status == ReferrerStatus.SUSPENDED,
+            as_of,
+        ):
+            groups.add((entry.invoice_id, entry.for_bonus))
+    approved, per_referrer = 0, {}
+    now = utcnow()
+    for invoice_id, for_bonus in sorted(groups):
+        rows = db.session.execute(
+            sa.update(CommissionEntry)
+            .where(
+                CommissionEntry.invoice_id == invoice_id,
+                CommissionEntry.for_bonus == for_bonus,
+                CommissionEntry.state == EntryState.PENDING,
+            )
+            .values(state=EntryState.APPROVED, approved_at=now)
+            .returning(CommissionEntry.referrer_id, CommissionEntry.amount_cents)
+        ).all()
+        for referrer_id, amount in rows:
+            approved += 1
+            per_referrer[referrer_id] = per_referrer.get(referrer_id, 0) + amount
+    return approved, per_referrer
+
+
+def balance_cents(referrer_id: int) -> dict[str, int]:
+    query = (
+        sa.select(
+            CommissionEntry.state, sa.func.coalesce(sa.func.sum(CommissionEntry.amount_cents), 0)
+        )
+        .where(CommissionEntry.referrer_id == referrer_id)
+        .group_by(CommissionEntry.state)
+    )
+    totals = {state.value: 0 for state in EntryState}
+    for state, total in db.session.execute(query):
+        totals[state.value] = int(total)
+    return totals
+
+
+def expected_payable_on(entry: CommissionEntry) -> date | None:
+    """For a pending entry: the first date approve-due can approve it, if its invoice is
+    paid by then (None for entries without an invoice)."""
+    if entry.invoice_id is None:
+        return None
+    invoice = db.session.get(Invoice, entry.invoice_id)
+    earliest = payable_from(invoice.contract.guarantee_ends_on, current_terms().hold_days)
+    if invoice.fully_paid_on is not None and invoice.fully_paid_on > earliest:
+        return invoice.fully_paid_on
+    return earliest
