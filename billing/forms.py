@@ -58,3 +58,53 @@ class EndContractForm(FlaskForm):
         ),
     )
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class InvoiceForm(FlaskForm):
+    number = StringField("Invoice number", validators=[DataRequired("Required."), Length(max=100)])
+    issue_date = DateField("Issue date", validators=[InputRequired("Required.")])
+    period_start = DateField("Period from", validators=[InputRequired("Required.")])
+    period_end = DateField("Period to", validators=[InputRequired("Required.")])
+    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
+    commissionable = StringField(
+        "Service fees (commissionable)",
+        description="Leave empty when the whole amount is service fees.",
+        validators=[Optional(), Amount()],
+    )
+    external_id = StringField("Accounting id", validators=[Optional(), Length(max=200)])
+
+
+class PaymentForm(FlaskForm):
+    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
+    paid_on = DateField("Paid on", validators=[InputRequired("Required.")])
+
+
+class RefundForm(FlaskForm):
+    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
+    refunded_on = DateField("Refunded on", validators=[InputRequired("Required.")])
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+class WriteOffForm(FlaskForm):
+    written_off_on = DateField("Written off on", validators=[InputRequired("Required.")])
+    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=500)])
+
+
+class VoidForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=500)])
+
+
+class RefundSentForm(FlaskForm):
+    sent_on = DateField("Sent on", validators=[InputRequired("Required.")])
+    reference = StringField("Reference", validators=[DataRequired("Required."), Length(max=200)])
+
+
+class ClaimForm(FlaskForm):
+    claimed_on = DateField("Claimed on", validators=[InputRequired("Required.")])
+    channel = SelectField(
+        "How the client told us",
+        choices=options((c, c) for c in ("email", "phone", "letter", "meeting", "other")),
+    )
+    reason = TextAreaField(
+        "What the client said", validators=[DataRequired("Required."), Length(max=5000)]
+    )

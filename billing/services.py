@@ -14,6 +14,8 @@ from billing.models import (
     ContactRole,
     Contract,
     ContractStatus,
+    GuaranteeClaim,
+    Invoice,
     TerminationReason,
 )
 from core.company import email_domain, free_mail_domains, is_free_mail
@@ -197,6 +199,16 @@ def _enqueue_owner_reminder(contract: Contract, lead: Lead) -> None:
 
 def get_contract(contract_id: int) -> Contract | None:
     return db.session.get(Contract, contract_id)
+
+
+def contract_invoices(contract_id: int) -> list[Invoice]:
+    query = sa.select(Invoice).where(Invoice.contract_id == contract_id)
+    return list(db.session.scalars(query.order_by(Invoice.period_start, Invoice.id)))
+
+
+def contract_claims(contract_id: int) -> list[GuaranteeClaim]:
+    query = sa.select(GuaranteeClaim).where(GuaranteeClaim.contract_id == contract_id)
+    return list(db.session.scalars(query.order_by(GuaranteeClaim.id)))
 
 
 def contract_for_lead(lead_id: int) -> Contract | None:

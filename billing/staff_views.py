@@ -7,12 +7,14 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
-from billing.forms import ConvertForm, EndContractForm, StartDateForm
+from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
 from billing.guarantee import start_date_editable
 from billing.models import Client, Contract
 from billing.services import (
     ContractTerms,
     change_start_date,
+    contract_claims,
+    contract_invoices,
     convert_lead,
     end_contract,
     get_contract,
@@ -78,6 +80,11 @@ def contract(contract_id: int):
         can_edit_start=start_date_editable(found.start_date, today)
         and found.status.value == "active",
         can_end=acting_user().has_role(*MONEY_KEEPERS) and found.status.value == "active",
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+        invoices=contract_invoices(found.id),
+        claims=contract_claims(found.id),
+        invoice_form=InvoiceForm(issue_date=today),
+        claim_form=ClaimForm(claimed_on=today),
     )
 
 

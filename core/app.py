@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from api.blueprint import bp as api_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
+    from billing.money_views import bp as money_staff_bp
     from billing.staff_views import bp as billing_staff_bp
     from dashboard.views import bp as dashboard_bp
     from demo.cli import bp as demo_bp
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
     from referrals.cli import commissions_bp, payouts_bp
+    from referrals.money_views import bp as money_referrals_bp
     from referrals.staff_views import bp as referrals_staff_bp
     from referrals.views import bp as referrals_public_bp
     from referrals.views import portal_bp
@@ -105,9 +107,11 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         leads_staff_bp,
         billing_staff_bp,
+        money_staff_bp,
         referrals_public_bp,
         portal_bp,
         referrals_staff_bp,
+        money_referrals_bp,
         outbox_bp,
         api_bp,
         users_bp,

@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from leads.forms import EmailAddress, none_if_blank, optional_text, options, required_text, strip
@@ -95,3 +103,18 @@ class ProgramSettingsForm(FlaskForm):
     hold_days = IntegerField(
         "Days held after the guarantee", validators=[InputRequired(), NumberRange(min=0, max=365)]
     )
+
+
+class AsOfForm(FlaskForm):
+    as_of = DateField("Business date", validators=[InputRequired("Required.")])
+
+
+class MarkPaidForm(FlaskForm):
+    paid_on = DateField("Paid on", validators=[InputRequired("Required.")])
+    reference = StringField(
+        "Payment reference", validators=[DataRequired("Required."), Length(max=200)]
+    )
+
+
+class BalanceWriteOffForm(FlaskForm):
+    reason = StringField("Why", validators=[DataRequired("Say why."), Length(max=500)])

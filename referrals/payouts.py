@@ -88,7 +88,7 @@ def run_payouts(as_of: date | None, actor: User | None) -> Payout:
         by_referrer: dict[int, list] = defaultdict(list)
         for entry_id, referrer_id, amount in rows:
             by_referrer[referrer_id].append((entry_id, amount))
-        payout = Payout(as_of=as_of, created_by=actor)
+        payout = Payout(as_of=as_of, created_by_id=actor.id if actor else None)
         db.session.add(payout)
         db.session.flush()
         for referrer_id, entries in sorted(by_referrer.items()):

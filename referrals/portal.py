@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from billing.models import Client
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
@@ -19,7 +20,16 @@ from leads.models import Lead
 from leads.rules import AttributionStatus, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead
 from notifications.services import enqueue
-from referrals.models import PortalToken, Referrer, ReferrerStatus
+from referrals.ledger import expected_payable_on
+from referrals.models import (
+    CommissionEntry,
+    EntryState,
+    Payout,
+    PayoutLine,
+    PortalToken,
+    Referrer,
+    ReferrerStatus,
+)
 
 TOKEN_LIFETIME = timedelta(minutes=30)
 SESSION_DAYS = 30
@@ -153,3 +163,32 @@ def refer_company(referrer: Referrer, data: dict) -> Lead:
         "referral_code": referrer.code,
     }
     return submit_lead(fields, Arrival(source=LeadSource.REFERRAL)).lead
+
+
+def portal_ledger(referrer: Referrer) -> list[dict]:
+    """The referrer's entries with the company each is for and, while pending, the date it
+    is expected to become payable."""
+    rows = db.session.execute(
+        sa.select(CommissionEntry, Client.name)
+        .outerjoin(Client, Client.id == CommissionEntry.client_id)
+        .where(CommissionEntry.referrer_id == referrer.id)
+        .order_by(CommissionEntry.id.desc())
+    )
+    return [
+        {
+            "entry": entry,
+            "company": company or "",
+            "payable_on": expected_payable_on(entry) if entry.state == EntryState.PENDING else None,
+        }
+        for entry, company in rows
+    ]
+
+
+def payout_lines_of(referrer: Referrer) -> list[tuple[Payout, PayoutLine]]:
+    query = (
+        sa.select(Payout, PayoutLine)
+        .join(PayoutLine, PayoutLine.payout_id == Payout.id)
+        .where(PayoutLine.referrer_id == referrer.id)
+        .order_by(Payout.id.desc())
+    )
+    return [(payout, line) for payout, line in db.session.execute(query)]

@@ -12,7 +12,8 @@ from core.flashing import apply_change
 from core.service_errors import ServiceError
 from core.today import business_today
 from leads.forms import options
-from referrals.forms import AttributionForm, ProgramSettingsForm
+from referrals.forms import AttributionForm, BalanceWriteOffForm, ProgramSettingsForm
+from referrals.ledger import balance_cents, referrer_entries
 from referrals.models import Referrer, ReferrerStatus
 from referrals.portal import referrals_of
 from referrals.services import (
@@ -67,6 +68,10 @@ def referrer(referrer_id: int):
         referrals=referrals_of(found),
         actions=[name for name, (allowed, _) in DECISIONS.items() if found.status in allowed],
         can_decide=acting_user().has_role(*MONEY_KEEPERS),
+        balance=balance_cents(found.id),
+        entries=referrer_entries(found.id),
+        can_write_off=acting_user().has_role(*ADMINS),
+        write_off_form=BalanceWriteOffForm(),
     )
 
 

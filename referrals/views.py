@@ -17,10 +17,13 @@ from core.ratelimit import public_write
 from core.service_errors import ServiceError
 from referrals.codes import normalise_code
 from referrals.forms import PortalSignInForm, ReferCompanyForm, ReferrerSignUpForm
+from referrals.ledger import balance_cents
 from referrals.portal import (
     REFERRALS_PER_DAY,
     SESSION_COOKIE,
     SESSION_DAYS,
+    payout_lines_of,
+    portal_ledger,
     redeem,
     refer_company,
     referrals_of,
@@ -138,6 +141,9 @@ def _portal_page(form: ReferCompanyForm):
         form=form,
         per_day=REFERRALS_PER_DAY,
         terms=current_terms(),
+        ledger=portal_ledger(referrer),
+        balance=balance_cents(referrer.id),
+        payouts=payout_lines_of(referrer),
     )
 
 

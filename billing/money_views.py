@@ -1,0 +1,193 @@
+"""Finance records invoices, payments, refunds, write-offs, voids and guarantee claims;
+everyone on staff reads them."""
+
+from functools import partial
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+
+from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
+from billing.claims import ClaimInput, file_claim
+from billing.forms import (
+    ClaimForm,
+    InvoiceForm,
+    PaymentForm,
+    RefundForm,
+    RefundSentForm,
+    VoidForm,
+    WriteOffForm,
+)
+from billing.invoices import (
+    InvoiceInput,
+    add_invoice,
+    get_invoice,
+    mark_refund_sent,
+    record_payment,
+    record_refund,
+    void,
+    write_off,
+)
+from billing.models import GuaranteeClaim, Refund
+from core.extensions import db
+from core.flashing import apply_change
+from core.service_errors import ServiceError
+from core.today import business_today
+from referrals.ledger import invoice_entries
+
+bp = Blueprint("money_staff", __name__, url_prefix="/dashboard")
+
+
+def _form_errors(form) -> None:
+    for name, messages in form.errors.items():
+        flash(f"{form[name].label.text}: {' '.join(messages)}", "error")
+
+
+@bp.post("/contracts/<int:contract_id>/invoices")
+@roles_required(*MONEY_KEEPERS)
+def create_invoice(contract_id: int):
+    form = InvoiceForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("billing_staff.contract", contract_id=contract_id))
+    data = InvoiceInput(
+        number=form.number.data.strip(),
+        issue_date=form.issue_date.data,
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        amount_cents=form.amount.cents,
+        commissionable_cents=form.commissionable.cents if form.commissionable.data else None,
+        currency=current_app.config["CURRENCY"],
+        external_id=form.external_id.data or None,
+    )
+    try:
+        recorded = add_invoice(contract_id, data)
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return redirect(url_for("billing_staff.contract", contract_id=contract_id))
+    flash("Invoice recorded.", "success")
+    return redirect(url_for(".invoice", invoice_id=recorded.invoice.id))
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@roles_required(*STAFF)
+def invoice(invoice_id: int):
+    found = get_invoice(invoice_id) or abort(404)
+    today = business_today()
+    return render_template(
+        "billing/invoice.html",
+        invoice=found,
+        entries=invoice_entries(found.id),
+        payment_form=PaymentForm(paid_on=today),
+        refund_form=RefundForm(refunded_on=today),
+        write_off_form=WriteOffForm(written_off_on=today),
+        void_form=VoidForm(),
+        sent_form=RefundSentForm(sent_on=today),
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    )
+
+
+def _back(invoice_id: int):
+    return redirect(url_for(".invoice", invoice_id=invoice_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/payments")
+@roles_required(*MONEY_KEEPERS)
+def create_payment(invoice_id: int):
+    form = PaymentForm()
+    if form.validate_on_submit():
+        change = partial(record_payment, invoice_id, form.amount.cents, form.paid_on.data)
+        apply_change(change, "Payment recorded.")
+    else:
+        _form_errors(form)
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/refunds")
+@roles_required(*MONEY_KEEPERS)
+def create_refund(invoice_id: int):
+    form = RefundForm()
+    if form.validate_on_submit():
+        change = partial(
+            record_refund,
+            invoice_id,
+            form.amount.cents,
+            form.refunded_on.data,
+            form.reason.data or None,
+        )
+        apply_change(change, "Refund recorded.")
+    else:
+        _form_errors(form)
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/write-off")
+@roles_required(*MONEY_KEEPERS)
+def create_write_off(invoice_id: int):
+    form = WriteOffForm()
+    if form.validate_on_submit():
+        change = partial(write_off, invoice_id, form.reason.data, form.written_off_on.data)
+        apply_change(change, "Remainder written off.")
+    else:
+        _form_errors(form)
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/void")
+@roles_required(*MONEY_KEEPERS)
+def void_invoice(invoice_id: int):
+    form = VoidForm()
+    if form.validate_on_submit():
+        apply_change(partial(void, invoice_id, form.reason.data), "Invoice voided.")
+    else:
+        _form_errors(form)
+    return _back(invoice_id)
+
+
+@bp.post("/refunds/<int:refund_id>/mark-sent")
+@roles_required(*MONEY_KEEPERS)
+def refund_sent(refund_id: int):
+    refund = db.session.get(Refund, refund_id) or abort(404)
+    form = RefundSentForm()
+    if form.validate_on_submit():
+        change = partial(mark_refund_sent, refund_id, form.sent_on.data, form.reference.data)
+        apply_change(change, "Refund recorded as sent.")
+    else:
+        _form_errors(form)
+    return _back(refund.invoice_id)
+
+
+@bp.post("/contracts/<int:contract_id>/guarantee-claims")
+@roles_required(*MONEY_KEEPERS)
+def create_claim(contract_id: int):
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+    else:
+        data = ClaimInput(
+            claimed_on=form.claimed_on.data, reason=form.reason.data, channel=form.channel.data
+        )
+        try:
+            file_claim(contract_id, data, acting_user())
+        except ServiceError as error:
+            if error.code == "not_found":
+                abort(404)
+            flash(
+                f"Claim rejected ({error.code}): {error}"
+                if "claim_id" in error.extra
+                else str(error),
+                "error",
+            )
+        else:
+            flash("Claim accepted: invoices voided, refunds due, contract terminated.", "success")
+    return redirect(url_for("billing_staff.contract", contract_id=contract_id))
+
+
+@bp.get("/claims")
+@roles_required(*STAFF)
+def claims():
+    rows = db.session.scalars(
+        sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc()).limit(500)
+    )
+    return render_template("billing/claims.html", claims=list(rows))

@@ -1,0 +1,142 @@
+"""The commission ledger and payout runs in the dashboard."""
+
+from functools import partial
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
+from core.extensions import db
+from core.flashing import apply_change
+from core.service_errors import ServiceError
+from core.today import business_today
+from referrals.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
+from referrals.models import CommissionEntry, EntryKind, EntryState, Payout
+from referrals.payout_csv import payout_csv
+from referrals.payouts import (
+    get_payout,
+    mark_paid,
+    run_approve_due,
+    run_payouts,
+    write_off_balance,
+)
+from referrals.services import referrers_with_codes
+
+bp = Blueprint("money_referrals", __name__, url_prefix="/dashboard")
+LEDGER_ROWS = 500
+
+
+@bp.get("/commissions")
+@roles_required(*STAFF)
+def ledger():
+    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc()).limit(LEDGER_ROWS)
+    referrer_id = request.args.get("referrer_id", type=int)
+    state = request.args.get("state")
+    kind = request.args.get("kind")
+    if referrer_id:
+        query = query.where(CommissionEntry.referrer_id == referrer_id)
+    if state in {s.value for s in EntryState}:
+        query = query.where(CommissionEntry.state == EntryState(state))
+    if kind in {k.value for k in EntryKind}:
+        query = query.where(CommissionEntry.kind == EntryKind(kind))
+    return render_template(
+        "referrals/ledger.html",
+        entries=list(db.session.scalars(query)),
+        referrers=referrers_with_codes(),
+        filters={"referrer_id": referrer_id, "state": state, "kind": kind},
+        states=list(EntryState),
+        kinds=list(EntryKind),
+        form=AsOfForm(as_of=business_today()),
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    )
+
+
+@bp.post("/commissions/approve-due")
+@roles_required(*MONEY_KEEPERS)
+def approve_due():
+    form = AsOfForm()
+    if form.validate_on_submit():
+        try:
+            count = run_approve_due(form.as_of.data)
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Approved {count} entries.", "success")
+    else:
+        flash("Give a business date.", "error")
+    return redirect(url_for(".ledger"))
+
+
+@bp.get("/payouts")
+@roles_required(*STAFF)
+def payouts():
+    rows = db.session.scalars(sa.select(Payout).order_by(Payout.id.desc()).limit(200))
+    return render_template(
+        "referrals/payouts.html",
+        payouts=list(rows),
+        form=AsOfForm(as_of=business_today()),
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    )
+
+
+@bp.post("/payouts")
+@roles_required(*MONEY_KEEPERS)
+def create_payout():
+    form = AsOfForm()
+    if not form.validate_on_submit():
+        flash("Give a business date.", "error")
+        return redirect(url_for(".payouts"))
+    try:
+        payout = run_payouts(form.as_of.data, acting_user())
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".payouts"))
+    flash(f"Payout run created with {len(payout.lines)} lines.", "success")
+    return redirect(url_for(".payout", payout_id=payout.id))
+
+
+@bp.get("/payouts/<int:payout_id>")
+@roles_required(*STAFF)
+def payout(payout_id: int):
+    found = get_payout(payout_id) or abort(404)
+    return render_template(
+        "referrals/payout.html",
+        payout=found,
+        form=MarkPaidForm(paid_on=business_today()),
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    )
+
+
+@bp.get("/payouts/<int:payout_id>.csv")
+@roles_required(*MONEY_KEEPERS)
+def payout_export(payout_id: int):
+    found = get_payout(payout_id) or abort(404)
+    return Response(
+        payout_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=payout-{found.id}.csv"},
+    )
+
+
+@bp.post("/payouts/<int:payout_id>/mark-paid")
+@roles_required(*MONEY_KEEPERS)
+def payout_paid(payout_id: int):
+    form = MarkPaidForm()
+    if form.validate_on_submit():
+        change = partial(mark_paid, payout_id, form.paid_on.data, form.reference.data)
+        apply_change(change, "Payout marked paid; referrers are told.")
+    else:
+        flash("Give the date and the reference.", "error")
+    return redirect(url_for(".payout", payout_id=payout_id))
+
+
+@bp.post("/referrers/<int:referrer_id>/write-off")
+@roles_required(*ADMINS)
+def balance_write_off(referrer_id: int):
+    form = BalanceWriteOffForm()
+    if form.validate_on_submit():
+        change = partial(write_off_balance, referrer_id, form.reason.data, acting_user())
+        apply_change(change, "Negative balance written off.")
+    else:
+        flash("Say why.", "error")
+    return redirect(url_for("referrals_staff.referrer", referrer_id=referrer_id))

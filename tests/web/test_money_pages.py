@@ -1,0 +1,236 @@
+"""The money side through the dashboard and the portal, as finance and a referrer meet it:
+the walk-throughs of issue #4."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from billing.models import Contract, Invoice, Refund
+from core.today import business_today
+from notifications.models import OutboxMessage
+from referrals.models import CommissionEntry, Payout
+from referrals.services import decide, sign_up
+
+
+@pytest.fixture
+def referred_contract(client, db, make_user, make_lead):
+    """A referred lead converted by sales with `start` days ago as its start date."""
+
+    def make(days_ago: int, company: str):
+        admin = make_user("admin")
+        referrer = sign_up(
+            {
+                "first_name": "Rita",
+                "last_name": company,
+                "email": f"rita@{company}-ref.example",
+                "company": "Refs",
+                "relationship": "partner",
+                "payout_email": f"pay@{company}-ref.example",
+            }
+        ).referrer
+        decide(referrer.id, "approve", admin)
+        lead = make_lead(
+            email=f"cto@{company}.example", company=company, referral_code=referrer.code
+        )
+        client.post("/login", data={"email": admin.email, "password": "correct horse battery"})
+        start = business_today() - timedelta(days=days_ago)
+        client.post(
+            f"/dashboard/leads/{lead.id}/convert",
+            data={"start_date": start.isoformat(), "engineers": "1", "monthly_rate": "10000"},
+        )
+        client.post("/logout")
+        contract = db.session.scalar(sa.select(Contract).where(Contract.lead_id == lead.id))
+        return referrer, contract
+
+    return make
+
+
+def record_invoice(client, contract, number, amount="10000", days_ago=0):
+    start = contract.start_date
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/invoices",
+        data={
+            "number": number,
+            "issue_date": (business_today() - timedelta(days=days_ago)).isoformat(),
+            "period_start": start.isoformat(),
+            "period_end": (start + timedelta(days=29)).isoformat(),
+            "amount": amount,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def test_finance_records_an_invoice_and_a_payment_and_the_commission_is_pending(
+    client, db, login_as, referred_contract
+):
+    referrer, contract = referred_contract(days_ago=5, company="alpha")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-1")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "10000", "paid_on": business_today().isoformat()},
+    )
+    page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
+    assert "Payment recorded." in page and "(in full on" in page
+    assert "accrual · $1,000.00 · pending" in page
+    ledger = client.get("/dashboard/commissions").get_data(as_text=True)
+    assert "$1,000.00" in ledger and "pending" in ledger
+
+
+def test_an_overpayment_is_refused_with_a_message_and_changes_nothing(
+    client, db, login_as, referred_contract
+):
+    _, contract = referred_contract(days_ago=5, company="beta")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-2", amount="100")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "100.01", "paid_on": business_today().isoformat()},
+    )
+    page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
+    assert "are still owed" in page
+    db.session.expire_all()
+    assert db.session.get(Invoice, int(invoice_id)).paid_cents == 0
+
+
+def test_an_accepted_claim_voids_invoices_makes_refunds_due_and_reverses_commission(
+    client, db, login_as, referred_contract, outbox
+):
+    referrer, contract = referred_contract(days_ago=5, company="gamma")
+    login_as("finance")
+    first = record_invoice(client, contract, "INV-G1")
+    second = record_invoice(client, contract, "INV-G2", amount="5000")
+    client.post(
+        f"/dashboard/invoices/{first}/payments",
+        data={"amount": "10000", "paid_on": business_today().isoformat()},
+    )
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/guarantee-claims",
+        data={
+            "claimed_on": business_today().isoformat(),
+            "channel": "email",
+            "reason": "The engineer missed our stand-ups.",
+        },
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Claim accepted" in page and "terminated" in page
+    db.session.expire_all()
+    assert {db.session.get(Invoice, int(i)).status.value for i in (first, second)} == {"void"}
+    [refund] = db.session.scalars(sa.select(Refund)).all()
+    assert (refund.amount_cents, refund.status.value) == (1_000_000, "due")
+    entries = db.session.scalars(sa.select(CommissionEntry.amount_cents)).all()
+    assert sorted(entries) == [-100_000, 100_000]
+    referrer_mail = outbox("claim_accepted_referrer")[0]
+    assert referrer_mail.to_address == referrer.email
+    assert "stand-ups" not in referrer_mail.body_text
+    assert "stand-ups" in outbox("claim_accepted_sales")[0].body_text
+    invoice_page = client.get(f"/dashboard/invoices/{first}").get_data(as_text=True)
+    client.post(
+        f"/dashboard/refunds/{refund.id}/mark-sent",
+        data={"sent_on": business_today().isoformat(), "reference": "WIRE-9"},
+    )
+    db.session.expire_all()
+    assert db.session.get(Refund, refund.id).status.value == "sent"
+    assert "Record as sent" in invoice_page
+
+
+def test_a_late_claim_is_kept_as_rejected_with_its_code(client, db, login_as, referred_contract):
+    _, contract = referred_contract(days_ago=60, company="delta")
+    login_as("admin")
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/guarantee-claims",
+        data={"claimed_on": business_today().isoformat(), "channel": "phone", "reason": "Too late"},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "guarantee_window_closed" in page
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status.value == "active"
+
+
+def test_approve_run_export_pay_and_a_later_refund_is_clawed_back_in_the_next_run(
+    client, db, login_as, referred_contract, outbox, make_lead
+):
+    referrer, contract = referred_contract(days_ago=90, company="epsilon")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-E1", amount="20000", days_ago=80)
+    paid_on = (business_today() - timedelta(days=70)).isoformat()
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments", data={"amount": "20000", "paid_on": paid_on}
+    )
+    client.post("/dashboard/commissions/approve-due", data={"as_of": business_today().isoformat()})
+    assert outbox("commission_approved")[0].to_address == referrer.email
+    response = client.post("/dashboard/payouts", data={"as_of": business_today().isoformat()})
+    payout_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "$2,000.00" in payout_page
+    payout = db.session.scalar(sa.select(Payout))
+    exported = client.get(f"/dashboard/payouts/{payout.id}.csv").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert (row["referrer_id"], row["amount_cents"], row["amount"]) == (
+        str(referrer.id),
+        "200000",
+        "2000.00",
+    )
+    client.post(
+        f"/dashboard/payouts/{payout.id}/mark-paid",
+        data={"paid_on": business_today().isoformat(), "reference": "BATCH-1"},
+    )
+    assert outbox("payout_paid")[0].to_address == referrer.email
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/refunds",
+        data={"amount": "5000", "refunded_on": business_today().isoformat()},
+    )
+    states = dict(
+        db.session.execute(sa.select(CommissionEntry.amount_cents, CommissionEntry.state)).all()
+    )
+    assert {k: v.value for k, v in states.items()} == {200_000: "paid", -50_000: "approved"}
+    page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
+    assert "approved, not yet paid -$500.00" in page
+
+
+def test_the_portal_shows_pending_commission_with_its_expected_payable_date(
+    client, db, referred_contract
+):
+    referrer, contract = referred_contract(days_ago=3, company="zeta")
+    client.post("/login", data={"email": "nobody", "password": "x"})
+    from auth.services import create_user
+
+    create_user("fin@hiretechtalent.example", "finance", "correct horse battery")
+    client.post(
+        "/login", data={"email": "fin@hiretechtalent.example", "password": "correct horse battery"}
+    )
+    invoice_id = record_invoice(client, contract, "INV-Z1")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "10000", "paid_on": business_today().isoformat()},
+    )
+    client.post("/logout")
+    client.post("/portal/sign-in", data={"email": referrer.email})
+
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body_text).where(OutboxMessage.event == "portal_sign_in")
+    )
+    link = next(w for w in body.split() if "/portal/sign-in/" in w)
+    client.post(link.replace("http://testserver.example", ""))
+    page = client.get("/portal").get_data(as_text=True)
+    db.session.expire_all()
+    expected = (
+        db.session.get(Contract, contract.id).guarantee_ends_on + timedelta(days=8)
+    ).isoformat()
+    assert "zeta" in page and "$1,000.00" in page and expected in page
+
+
+def test_sales_read_money_pages_but_cannot_record(client, login_as, referred_contract):
+    _, contract = referred_contract(days_ago=5, company="eta")
+    login_as("sales")
+    assert client.get(f"/dashboard/contracts/{contract.id}").status_code == 200
+    assert client.get("/dashboard/commissions").status_code == 200
+    assert client.get("/dashboard/payouts").status_code == 200
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/invoices", data={"number": "X", "amount": "1"}
+    )
+    assert response.status_code == 403
+    assert client.post("/dashboard/payouts", data={"as_of": "2026-01-01"}).status_code == 403
