@@ -22,6 +22,12 @@ SUBJECTS = {
     "referral_received": "We received your referral",
     "attribution_lost": "A referral was reassigned",
     "portal_sign_in": "Your sign-in link",
+    "became_client": "Your referral became a client",
+    "commission_approved": "Commission approved",
+    "payout_paid": "Your payout is on its way",
+    "claim_accepted_client": "Your satisfaction guarantee claim",
+    "claim_accepted_sales": "Guarantee claim accepted",
+    "claim_accepted_referrer": "A referred client used the guarantee",
 }
 
 
