@@ -9,6 +9,7 @@ from flask import current_app
 
 from auth.models import Role, User
 from auth.services import create_user
+from billing.invoices import InvoiceInput, add_invoice, record_payment
 from billing.services import ContractTerms, convert_lead
 from core.db import utcnow
 from core.extensions import db
@@ -116,9 +117,9 @@ def seed(rng: random.Random | None = None) -> dict[str, str]:
     now = utcnow()
     referrers = _seed_referrers(admin)
     for number in range(LEAD_COUNT):
-        code = referrers[number % len(referrers)].code if number % 6 == 0 else None
-        _seed_lead(rng, number, now, sales, admin, code)
+        _seed_lead(rng, number, now, sales, admin)
     _seed_clients(rng, sales[0])
+    _seed_referred_clients(referrers, sales[0], admin)
     db.session.execute(
         sa.update(OutboxMessage).values(
             status=OutboxStatus.CANCELLED, last_error="Demo data: not sent."
@@ -172,7 +173,54 @@ def _seed_clients(rng, actor: User) -> None:
         convert_lead(lead.id, terms, actor)
 
 
-def _seed_lead(rng, number, now, sales, admin, code) -> None:
+REFERRED = [
+    ("Quasar", "Robotics", "quasar.example", 95),
+    ("Orbit", "Media", "orbit.example", 6),
+    ("Tidal", "Payments", "tidal.example", None),
+]
+
+
+def _seed_referred_clients(referrers: list, sales_user: User, admin: User) -> None:
+    """Referred companies at three points of the money story: a client past its guarantee
+    with a paid invoice (approve and pay it out), a client inside its guarantee month with a
+    paid invoice (pending commission; a claim is still possible), and an open referred lead
+    to convert."""
+    today = business_today()
+    for number, (first, second, domain, started_days_ago) in enumerate(REFERRED):
+        referrer = referrers[number % len(referrers)]
+        lead = submit_lead(
+            {
+                "first_name": "Jordan",
+                "last_name": second,
+                "company": f"{first} {second}",
+                "email": f"jordan@{domain}",
+                "roles": ["Back-end"],
+                "headcount": 2,
+                "consent": True,
+                "referral_code": referrer.code,
+            },
+            Arrival(source=LeadSource.FORM),
+        ).lead
+        update_lead(lead.id, sales_user, status="proposal")
+        if started_days_ago is None:
+            continue
+        start = today - timedelta(days=started_days_ago)
+        contract = convert_lead(lead.id, ContractTerms(start, 2, 900000, "USD"), sales_user)
+        recorded = add_invoice(
+            contract.id,
+            InvoiceInput(
+                number=f"DEMO-{number + 1:03d}",
+                issue_date=start,
+                period_start=start,
+                period_end=start + timedelta(days=29),
+                amount_cents=1_800_000,
+                currency=current_app.config["CURRENCY"],
+            ),
+        )
+        record_payment(recorded.invoice.id, 1_800_000, min(start + timedelta(days=10), today))
+
+
+def _seed_lead(rng, number, now, sales, admin, code=None) -> None:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     company, domain = rng.choice(COMPANIES)
     source = rng.choices(
