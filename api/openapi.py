@@ -2,9 +2,12 @@
 
 from flask import jsonify
 
+from api.billing import CONVERT_SCHEMA
 from api.blueprint import bp
 from api.leads import LEAD_SCHEMA, PATCH_SCHEMA
+from api.money import INVOICE_SCHEMA
 from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST
+from api.referrers import ATTRIBUTION_SCHEMA, SIGN_UP_SCHEMA
 
 JSON_TYPES = {
     TEXT: {"type": "string"},
@@ -145,6 +148,191 @@ DOCUMENT = {
         },
     },
 }
+
+
+def _body(schema: dict[str, str]) -> dict:
+    properties = _properties(schema)
+    return {
+        "content": {"application/json": {"schema": {"type": "object", "properties": properties}}}
+    }
+
+
+def _id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _operation(summary: str, ok: int, errors: tuple, body: dict | None = None) -> dict:
+    operation = {
+        "summary": summary,
+        "responses": {**_ok(ok, {"type": "object"}), **_errors(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    return operation
+
+
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+MONEY_PATHS = {
+    "/referrers": {
+        "post": {
+            **_operation(
+                "Join the referral program (open without a token: answers id and status only)",
+                201,
+                (400, 401, 403, 413, 422, 429),
+                SIGN_UP_SCHEMA,
+            ),
+            "security": [{}, {"bearer": []}],
+        }
+    },
+    "/referrers/{id}": {
+        "parameters": [_id("id")],
+        "get": _operation("Read a referrer with balance_cents", 200, (401, 403, 404)),
+    },
+    **{
+        f"/referrers/{{id}}/{action}": {
+            "parameters": [_id("id")],
+            "post": _operation(
+                f"{action.capitalize()} a referrer (finance, admin)", 200, (401, 403, 404, 422)
+            ),
+        }
+        for action in ("approve", "reject", "suspend", "reactivate")
+    },
+    "/leads/{id}/attribution": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Change a lead's attribution (referrer_id or null, reason)",
+            200,
+            WRITE_ERRORS,
+            ATTRIBUTION_SCHEMA,
+        ),
+    },
+    "/leads/{id}/convert": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Convert an open lead: client, primary contact, contract",
+            201,
+            WRITE_ERRORS,
+            CONVERT_SCHEMA,
+        ),
+    },
+    "/contracts/{id}": {
+        "parameters": [_id("id")],
+        "get": _operation("Read a contract", 200, (401, 403, 404)),
+        "patch": _operation(
+            "Change start_date until it has passed", 200, WRITE_ERRORS, {"start_date": TEXT}
+        ),
+    },
+    "/contracts/{id}/end": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "End a contract (end_date, reason)",
+            200,
+            WRITE_ERRORS,
+            {"end_date": TEXT, "reason": TEXT, "note": TEXT},
+        ),
+    },
+    "/contracts/{id}/invoices": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Record an invoice (idempotent by external_id)", 201, WRITE_ERRORS, INVOICE_SCHEMA
+        ),
+    },
+    "/contracts/{id}/guarantee-claims": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "File a guarantee claim: 201 accepted, or 422 with the rejection code and claim_id",
+            201,
+            WRITE_ERRORS,
+            {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT},
+        ),
+    },
+    "/invoices/{id}": {
+        "parameters": [_id("id")],
+        "get": _operation("Read an invoice", 200, (401, 403, 404)),
+    },
+    "/invoices/{id}/payments": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Record a payment (answers the invoice)",
+            201,
+            WRITE_ERRORS,
+            {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT},
+        ),
+    },
+    "/invoices/{id}/refunds": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Record a refund sent (answers the invoice)",
+            201,
+            WRITE_ERRORS,
+            {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT},
+        ),
+    },
+    "/invoices/{id}/write-off": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Write off the unpaid remainder",
+            200,
+            WRITE_ERRORS,
+            {"reason": TEXT, "written_off_on": TEXT},
+        ),
+    },
+    "/invoices/{id}/void": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Void an invoice with nothing net paid", 200, WRITE_ERRORS, {"reason": TEXT}
+        ),
+    },
+    "/refunds/{id}/mark-sent": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Record a due refund as sent", 200, WRITE_ERRORS, {"sent_on": TEXT, "reference": TEXT}
+        ),
+    },
+    "/commissions": {
+        "get": {
+            **_operation("List commission entries", 200, (401, 403, 422)),
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in ("referrer_id", "invoice_id", "state", "limit", "cursor")
+            ],
+        }
+    },
+    "/commissions/approve-due": {
+        "post": _operation(
+            "Approve what is due on as_of; answers {approved: n}",
+            200,
+            (400, 401, 403, 422),
+            {"as_of": TEXT},
+        )
+    },
+    "/payouts": {
+        "post": _operation(
+            "Run payouts as of a date; lines may be empty",
+            201,
+            (400, 401, 403, 409, 422),
+            {"as_of": TEXT},
+        )
+    },
+    "/payouts/{id}": {
+        "parameters": [_id("id")],
+        "get": _operation("Read a payout run", 200, (401, 403, 404)),
+    },
+    "/payouts/{id}.csv": {
+        "parameters": [_id("id")],
+        "get": _operation("The run as CSV", 200, (401, 403, 404)),
+    },
+    "/payouts/{id}/mark-paid": {
+        "parameters": [_id("id")],
+        "post": _operation(
+            "Mark a run paid (paid_on, reference)",
+            200,
+            WRITE_ERRORS,
+            {"paid_on": TEXT, "reference": TEXT},
+        ),
+    },
+}
+DOCUMENT["paths"].update(MONEY_PATHS)
 
 
 @bp.get("/openapi.json")
