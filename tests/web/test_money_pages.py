@@ -234,3 +234,19 @@ def test_sales_read_money_pages_but_cannot_record(client, login_as, referred_con
     )
     assert response.status_code == 403
     assert client.post("/dashboard/payouts", data={"as_of": "2026-01-01"}).status_code == 403
+
+
+def test_page_titles_are_plain_text(client, login_as, referred_contract):
+    referrer, contract = referred_contract(days_ago=5, company="theta")
+    login_as("finance")
+    for path in (
+        f"/dashboard/contracts/{contract.id}",
+        f"/dashboard/referrers/{referrer.id}",
+        "/dashboard/commissions",
+        "/dashboard/payouts",
+        "/dashboard/claims",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        title = page.split("<title>")[1].split("</title>")[0]
+        assert "<" not in title and title.strip(), (path, title)
+        assert page.count("<h1>") == 1, path
