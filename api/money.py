@@ -37,6 +37,21 @@ INVOICE_SCHEMA = {
     "currency": TEXT,
     "external_id": TEXT,
 }
+MAX_CENTS = 10**12
+"""Ten billion dollars: above any real invoice, far inside the database's BIGINT."""
+MAX_LENGTHS = {"number": 100, "external_id": 200, "reference": 200}
+"""The lengths of the columns these texts are stored in (and of the staff forms)."""
+
+
+def _check_lengths(values: dict) -> None:
+    """422 before a text too long for its column reaches the database (PostgreSQL refuses it)."""
+    problems = {
+        name: [f"At most {limit} characters."]
+        for name, limit in MAX_LENGTHS.items()
+        if len(values.get(name) or "") > limit
+    }
+    if problems:
+        raise ApiError(422, "invalid", "Some fields are not valid.", problems)
 
 
 def _answer(recorded):
@@ -48,8 +63,15 @@ def _answer(recorded):
 def create_invoice(contract_id: int):
     values = check_types(json_body(), INVOICE_SCHEMA)
     required_values(values, "number", "amount_cents", "currency")
+    values["number"] = values["number"].strip()
+    _check_lengths(values)
+    if not values["number"]:
+        raise ApiError(422, "invalid", "Some fields are not valid.", {"number": ["Required."]})
+    if values["amount_cents"] > MAX_CENTS:
+        message = f"At most {MAX_CENTS} cents."
+        raise ApiError(422, "invalid", "Some fields are not valid.", {"amount_cents": [message]})
     data = InvoiceInput(
-        number=values["number"].strip(),
+        number=values["number"],
         issue_date=date_value(values, "issue_date"),
         period_start=date_value(values, "period_start"),
         period_end=date_value(values, "period_end"),
@@ -77,6 +99,7 @@ def create_payment(invoice_id: int):
         json_body(), {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT}
     )
     required_values(values, "amount_cents")
+    _check_lengths(values)
     paid_on = date_value(values, "paid_on")
     return _answer(
         record_payment(invoice_id, values["amount_cents"], paid_on, values.get("external_id"))
@@ -91,6 +114,7 @@ def create_refund(invoice_id: int):
         {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT},
     )
     required_values(values, "amount_cents")
+    _check_lengths(values)
     refunded_on = date_value(values, "refunded_on")
     return _answer(
         record_refund(
@@ -122,6 +146,7 @@ def void_invoice(invoice_id: int):
 @api_auth(*MONEY_KEEPERS)
 def refund_sent(refund_id: int):
     values = check_types(json_body(), {"sent_on": TEXT, "reference": TEXT})
+    _check_lengths(values)
     sent_on = date_value(values, "sent_on")
     return jsonify(
         invoice_to_dict(mark_refund_sent(refund_id, sent_on, values.get("reference", "")))
@@ -223,5 +248,6 @@ def export_payout(payout_id: int):
 @api_auth(*MONEY_KEEPERS)
 def payout_paid(payout_id: int):
     values = check_types(json_body(), {"paid_on": TEXT, "reference": TEXT})
+    _check_lengths(values)
     paid_on = date_value(values, "paid_on")
     return jsonify(payout_to_dict(mark_paid(payout_id, paid_on, values.get("reference", ""))))

@@ -36,7 +36,17 @@ def _ok(status: int, schema: dict) -> dict:
 LEAD = {"$ref": "#/components/schemas/Lead"}
 LEAD_LIST_PARAMETERS = [
     {"name": name, "in": "query", "schema": {"type": "string"}}
-    for name in ("status", "q", "owner", "source", "created_from", "created_to", "cursor")
+    for name in (
+        "status",
+        "q",
+        "owner",
+        "source",
+        "referrer_id",
+        "created_from",
+        "created_to",
+        "sort",
+        "cursor",
+    )
 ] + [{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}]
 
 DOCUMENT = {

@@ -13,6 +13,7 @@ from core.time import utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
 
+NEWEST_FIRST, OLDEST_FIRST = "newest", "oldest"
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
 
 
@@ -25,6 +26,7 @@ class LeadFilters:
     created_from: date | None = None
     created_to: date | None = None
     referrer_id: int | None = None
+    sort: str = NEWEST_FIRST
     limit: int = 50
     cursor: Cursor | None = None
 
@@ -38,6 +40,7 @@ class LeadFilters:
             "created_from": self.created_from.isoformat() if self.created_from else "",
             "created_to": self.created_to.isoformat() if self.created_to else "",
             "referrer_id": str(self.referrer_id) if self.referrer_id else "",
+            "sort": self.sort if self.sort != NEWEST_FIRST else "",
         }
         return {key: value for key, value in values.items() if value}
 
@@ -66,6 +69,11 @@ def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
                 errors[name] = [f"A date between {EARLIEST_DATE} and {LATEST_DATE}."]
             else:
                 setattr(filters, name, value)
+    sort = args.get("sort") or NEWEST_FIRST
+    if sort in (NEWEST_FIRST, OLDEST_FIRST):
+        filters.sort = sort
+    else:
+        errors["sort"] = ["newest or oldest."]
     raw_referrer = args.get("referrer_id")
     if raw_referrer:
         if raw_referrer.isascii() and raw_referrer.isdigit() and int(raw_referrer) <= MAX_ID:
@@ -116,6 +124,8 @@ def filtered_query(filters: LeadFilters) -> sa.Select:
     for word in query_words(filters.q):
         matching = sa.select(LeadSearchTerm.lead_id).where(_prefix_match(LeadSearchTerm.term, word))
         query = query.where(Lead.id.in_(matching))
+    if filters.sort == OLDEST_FIRST:
+        return query.order_by(Lead.created_at, Lead.id)
     return query.order_by(Lead.created_at.desc(), Lead.id.desc())
 
 
@@ -124,12 +134,17 @@ def page_of_leads(filters: LeadFilters) -> tuple[list[Lead], str | None]:
     query = filtered_query(filters)
     if filters.cursor is not None:
         after = filters.cursor
-        query = query.where(
-            sa.or_(
+        if filters.sort == OLDEST_FIRST:
+            beyond = sa.or_(
+                Lead.created_at > after.created_at,
+                sa.and_(Lead.created_at == after.created_at, Lead.id > after.id),
+            )
+        else:
+            beyond = sa.or_(
                 Lead.created_at < after.created_at,
                 sa.and_(Lead.created_at == after.created_at, Lead.id < after.id),
             )
-        )
+        query = query.where(beyond)
     rows = list(db.session.scalars(query.limit(filters.limit + 1)))
     if len(rows) <= filters.limit:
         return rows, None

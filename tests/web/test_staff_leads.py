@@ -275,3 +275,19 @@ def test_admins_see_failed_messages_and_resend_them(client, db, login_as, make_l
 def test_hand_entered_leads_send_no_confirmation_to_the_prospect(make_lead, outbox, source):
     make_lead(arrival=Arrival(source=source))
     assert [m.event for m in outbox()] == ["new_lead"]
+
+
+def test_the_list_can_be_read_oldest_first_page_by_page(client, login_as, make_lead):
+    for number in range(5):
+        make_lead(company=f"Firm {number:02d}")
+    login_as("sales")
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "sort": "oldest", **({"cursor": cursor} if cursor else {})}
+        html = page(client, "/dashboard/leads", **params)
+        shown = [f"Firm {n:02d}" for n in range(5) if f"Firm {n:02d}" in html]
+        seen += sorted(shown, key=html.index)
+        if 'rel="next"' not in html:
+            break
+        cursor = html.split("cursor=")[1].split("&")[0].split('"')[0]
+    assert seen == [f"Firm {n:02d}" for n in range(5)]
