@@ -207,7 +207,7 @@ def list_commissions():
 @bp.post("/commissions/approve-due")
 @api_auth(*MONEY_KEEPERS)
 def approve_due_endpoint():
-    values = check_types(json_body(), {"as_of": TEXT})
+    values = check_types(json_body(may_be_empty=True), {"as_of": TEXT})
     as_of = date_value(values, "as_of", required=False)
     return jsonify({"approved": run_approve_due(as_of)})
 
@@ -215,7 +215,7 @@ def approve_due_endpoint():
 @bp.post("/payouts")
 @api_auth(*MONEY_KEEPERS)
 def create_payout():
-    values = check_types(json_body(), {"as_of": TEXT})
+    values = check_types(json_body(may_be_empty=True), {"as_of": TEXT})
     as_of = date_value(values, "as_of", required=False)
     return jsonify(payout_to_dict(run_payouts(as_of, g.api_user))), 201
 
@@ -234,7 +234,7 @@ def read_payout(payout_id: int):
 
 
 @bp.get("/payouts/<int:payout_id>.csv")
-@api_auth(*MONEY_KEEPERS)
+@api_auth(*STAFF)
 def export_payout(payout_id: int):
     payout = _payout_or_404(payout_id)
     return Response(

@@ -11,7 +11,9 @@ TEXT, INTEGER, BOOLEAN, TEXT_LIST = "text", "integer", "boolean", "list of text"
 NUL_MESSAGE = "Must not contain NUL characters."
 
 
-def json_body() -> dict:
+def json_body(*, may_be_empty: bool = False) -> dict:
+    if may_be_empty and not request.get_data():
+        return {}
     try:
         body = request.get_json(force=True, silent=True)
     except RecursionError:  # nested deeper than the JSON parser can go: still not usable

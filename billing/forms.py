@@ -56,8 +56,9 @@ class EndContractForm(FlaskForm):
         choices=options(
             (reason.value, reason.value.replace("_", " ")) for reason in ENDABLE_REASONS
         ),
+        id="end_reason",
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], id="end_note")
 
 
 class InvoiceForm(FlaskForm):
@@ -75,23 +76,31 @@ class InvoiceForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
+    amount = StringField(
+        "Amount", validators=[DataRequired("Required."), Amount()], id="payment_amount"
+    )
     paid_on = DateField("Paid on", validators=[InputRequired("Required.")])
 
 
 class RefundForm(FlaskForm):
-    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
+    amount = StringField(
+        "Amount", validators=[DataRequired("Required."), Amount()], id="refund_amount"
+    )
     refunded_on = DateField("Refunded on", validators=[InputRequired("Required.")])
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)], id="refund_reason")
 
 
 class WriteOffForm(FlaskForm):
     written_off_on = DateField("Written off on", validators=[InputRequired("Required.")])
-    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=500)])
+    reason = StringField(
+        "Reason", validators=[DataRequired("Say why."), Length(max=500)], id="write_off_reason"
+    )
 
 
 class VoidForm(FlaskForm):
-    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=500)])
+    reason = StringField(
+        "Reason", validators=[DataRequired("Say why."), Length(max=500)], id="void_reason"
+    )
 
 
 class RefundSentForm(FlaskForm):
@@ -106,5 +115,7 @@ class ClaimForm(FlaskForm):
         choices=options((c, c) for c in ("email", "phone", "letter", "meeting", "other")),
     )
     reason = TextAreaField(
-        "What the client said", validators=[DataRequired("Required."), Length(max=5000)]
+        "What the client said",
+        validators=[DataRequired("Required."), Length(max=5000)],
+        id="claim_reason",
     )

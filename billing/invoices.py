@@ -151,6 +151,15 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
     return _in_transaction(work)
 
 
+def _latest_payment_date(invoice_id: int, settling_day: date) -> date:
+    """An invoice is fully paid on the latest of its payment dates (and the settling one),
+    whatever order they were recorded in."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Payment.paid_on)).where(Payment.invoice_id == invoice_id)
+    )
+    return settling_day if latest is None else max(latest, settling_day)
+
+
 def record_payment(
     invoice_id: int, amount_cents: int, paid_on: date, external_id: str | None = None
 ) -> Recorded:
@@ -180,7 +189,8 @@ def record_payment(
         )
         invoice.paid_cents += amount_cents
         if invoice.owed_cents == 0:
-            invoice.status, invoice.fully_paid_on = InvoiceStatus.PAID, paid_on
+            invoice.status = InvoiceStatus.PAID
+            invoice.fully_paid_on = _latest_payment_date(invoice.id, paid_on)
         db.session.flush()
         reconcile_invoice(invoice)
         return Recorded(invoice, created=True)
@@ -248,7 +258,8 @@ def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
         _not_in_future("written_off_on", written_off_on)
         invoice.written_off_cents = invoice.owed_cents
         invoice.write_off_reason = reason.strip()
-        invoice.status, invoice.fully_paid_on = InvoiceStatus.PAID, written_off_on
+        invoice.status = InvoiceStatus.PAID
+        invoice.fully_paid_on = _latest_payment_date(invoice.id, written_off_on)
         db.session.flush()
         reconcile_invoice(invoice)
         return invoice

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
 from billing.guarantee import start_date_editable
-from billing.models import Client, Contract
+from billing.models import Client, Contract, TerminationReason
 from billing.services import (
     ContractTerms,
     change_start_date,
@@ -81,6 +81,8 @@ def contract(contract_id: int):
         and found.status.value == "active",
         can_end=acting_user().has_role(*MONEY_KEEPERS) and found.status.value == "active",
         can_record=acting_user().has_role(*MONEY_KEEPERS),
+        can_add_invoice=acting_user().has_role(*MONEY_KEEPERS)
+        and found.termination_reason != TerminationReason.SATISFACTION_GUARANTEE,
         invoices=contract_invoices(found.id),
         claims=contract_claims(found.id),
         invoice_form=InvoiceForm(issue_date=today),

@@ -19,6 +19,9 @@ def cents_as_decimal(cents: int) -> str:
     return f"{sign}{whole}.{fraction:02d}"
 
 
+MAX_CENTS = 10**12
+
+
 def parse_amount_to_cents(text: str) -> int:
     """ "8,500" / "8500.5" / "$8,500.50" → cents; at most two decimals, not negative.
     Raises ValueError with a message for people."""
@@ -26,4 +29,7 @@ def parse_amount_to_cents(text: str) -> int:
     whole, dot, fraction = cleaned.partition(".")
     if not whole.isdigit() or (dot and not fraction.isdigit()) or len(fraction) > 2:
         raise ValueError("An amount such as 8500 or 8500.00.")
-    return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    cents = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    if cents > MAX_CENTS:
+        raise ValueError("That amount is larger than we can record.")
+    return cents

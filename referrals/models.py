@@ -6,6 +6,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.models import User
+from billing.models import Invoice
 from core.db import str_enum, utcnow
 from core.extensions import db
 
@@ -131,6 +132,9 @@ class CommissionEntry(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    referrer: Mapped[Referrer] = orm.relationship()
+    invoice: Mapped[Invoice | None] = orm.relationship()
 
 
 class Payout(db.Model):

@@ -61,7 +61,7 @@ def approve_due():
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            flash(f"Approved {count} entries.", "success")
+            flash(f"Approved {count} {'entry' if count == 1 else 'entries'}.", "success")
     else:
         flash("Give a business date.", "error")
     return redirect(url_for(".ledger"))
@@ -91,7 +91,8 @@ def create_payout():
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for(".payouts"))
-    flash(f"Payout run created with {len(payout.lines)} lines.", "success")
+    lines = len(payout.lines)
+    flash(f"Payout run created with {lines} {'line' if lines == 1 else 'lines'}.", "success")
     return redirect(url_for(".payout", payout_id=payout.id))
 
 
@@ -108,7 +109,7 @@ def payout(payout_id: int):
 
 
 @bp.get("/payouts/<int:payout_id>.csv")
-@roles_required(*MONEY_KEEPERS)
+@roles_required(*STAFF)
 def payout_export(payout_id: int):
     found = get_payout(payout_id) or abort(404)
     return Response(

@@ -9,6 +9,15 @@ from auth.services import create_token
 from leads.models import Lead
 
 ENVELOPE_KEYS = {"code", "message", "fields"}
+CLAIM_REJECTION_CODES = {
+    "claim_in_future",
+    "contract_terminated",
+    "guarantee_already_used",
+    "not_first_contract",
+    "claim_before_start",
+    "guarantee_window_closed",
+}
+"""Only these errors of POST /contracts/{id}/guarantee-claims also carry `claim_id` (SPEC §4)."""
 
 
 def assert_envelope(response) -> dict:
@@ -17,7 +26,12 @@ def assert_envelope(response) -> dict:
     body = response.get_json()
     assert set(body) == {"error"}, body
     error = body["error"]
-    assert set(error) == ENVELOPE_KEYS, error
+    claim_error = response.request.path.endswith("/guarantee-claims") and (
+        error.get("code") in CLAIM_REJECTION_CODES
+    )
+    extra = {"claim_id"} if claim_error else set()
+    assert ENVELOPE_KEYS <= set(error) <= ENVELOPE_KEYS | extra, error
+    assert isinstance(error.get("claim_id", 0), int), error
     assert isinstance(error["code"], str) and error["code"]
     assert isinstance(error["message"], str) and error["message"]
     assert isinstance(error["fields"], dict)

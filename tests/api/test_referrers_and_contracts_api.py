@@ -244,3 +244,16 @@ def test_a_passed_start_date_cannot_change(client, bearer, lead_payload):
     )
     assert response.status_code == 422
     assert "start_date" in response.get_json()["error"]["fields"]
+
+
+def test_approve_due_and_payouts_accept_an_empty_body(client, bearer):
+    finance = bearer("finance")
+    assert client.post("/api/v1/commissions/approve-due", headers=finance).get_json() == {
+        "approved": 0
+    }
+    created = client.post("/api/v1/payouts", headers=finance)
+    assert created.status_code == 201 and created.get_json()["lines"] == []
+    csv_answer = client.get(
+        f"/api/v1/payouts/{created.get_json()['id']}.csv", headers=bearer("sales")
+    )
+    assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"

@@ -250,3 +250,23 @@ def test_page_titles_are_plain_text(client, login_as, referred_contract):
         title = page.split("<title>")[1].split("</title>")[0]
         assert "<" not in title and title.strip(), (path, title)
         assert page.count("<h1>") == 1, path
+
+
+def test_an_amount_too_large_to_record_is_refused_with_a_message(
+    client, db, login_as, referred_contract
+):
+    _, contract = referred_contract(days_ago=5, company="iota")
+    login_as("finance")
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/invoices",
+        data={
+            "number": "BIG-1",
+            "issue_date": "2026-01-01",
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "amount": "99999999999999999999",
+        },
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "larger than we can record" in page
+    assert db.session.scalar(sa.select(Invoice)) is None
