@@ -117,7 +117,10 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
     """Void every invoice (refunds due for what was paid), terminate free of charge,
     reverse the commission, cancel the reminder, tell everyone."""
     invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.contract_id == contract.id).with_for_update()
+        sa.select(Invoice)
+        .where(Invoice.contract_id == contract.id)
+        .order_by(Invoice.id)
+        .with_for_update()
     )
     for invoice in invoices:
         if invoice.status == InvoiceStatus.VOID:

@@ -170,6 +170,15 @@ def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
     approved, per_referrer = 0, {}
     now = utcnow()
     for invoice_id, for_bonus in sorted(groups):
+        # Wait for any money event on this invoice to commit, so the update sees the
+        # reversal it posted (a refund racing an approval must not leave it behind).
+        still_paid = db.session.scalar(
+            sa.select(Invoice.id)
+            .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PAID)
+            .with_for_update()
+        )
+        if still_paid is None:
+            continue
         rows = db.session.execute(
             sa.update(CommissionEntry)
             .where(
