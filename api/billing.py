@@ -5,7 +5,7 @@ from flask import g, jsonify
 from api.auth import api_auth
 from api.blueprint import bp
 from api.errors import ApiError
-from api.parsing import INTEGER, TEXT, check_types, date_value, json_body, required_values
+from api.parsing import ID, INTEGER, TEXT, check_types, date_value, json_body, required_values
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.serialize import client_to_dict, contract_to_dict
 from billing.services import (
@@ -21,7 +21,7 @@ CONVERT_SCHEMA = {
     "engineers": INTEGER,
     "monthly_rate_cents": INTEGER,
     "currency": TEXT,
-    "client_id": INTEGER,
+    "client_id": ID,
 }
 
 

@@ -6,12 +6,13 @@ from api.billing import CONVERT_SCHEMA
 from api.blueprint import bp
 from api.leads import LEAD_SCHEMA, PATCH_SCHEMA
 from api.money import INVOICE_SCHEMA
-from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST
+from api.parsing import BOOLEAN, ID, INTEGER, TEXT, TEXT_LIST
 from api.referrers import ATTRIBUTION_SCHEMA, SIGN_UP_SCHEMA
 
 JSON_TYPES = {
     TEXT: {"type": "string"},
     INTEGER: {"type": "integer"},
+    ID: {"type": "integer", "minimum": 1},
     BOOLEAN: {"type": "boolean"},
     TEXT_LIST: {"type": "array", "items": {"type": "string"}},
 }

@@ -1,13 +1,18 @@
 """JSON bodies checked for type (400 bad_json) before field rules (422 invalid)."""
 
+import re
 from datetime import date
 
 from flask import request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
+from core.time import is_supported_date
 
 TEXT, INTEGER, BOOLEAN, TEXT_LIST = "text", "integer", "boolean", "list of text"
+ID = "an id"
+MAX_ID = 2**31 - 1
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUL_MESSAGE = "Must not contain NUL characters."
 
 
@@ -26,7 +31,7 @@ def json_body(*, may_be_empty: bool = False) -> dict:
 def _type_ok(value, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
-    if kind == INTEGER:
+    if kind in (INTEGER, ID):
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == BOOLEAN:
         return isinstance(value, bool)
@@ -52,6 +57,13 @@ def check_types(body: dict, schema: dict[str, str]) -> dict:
     values = {name: body[name] for name in schema if body.get(name) is not None}
     if nul := {name: [NUL_MESSAGE] for name, value in values.items() if _has_nul(value)}:
         raise ApiError(422, "invalid", "Some fields are not valid.", nul)
+    bad_ids = {
+        name: ["No such record."]
+        for name, kind in schema.items()
+        if kind == ID and name in values and not 1 <= values[name] <= MAX_ID
+    }
+    if bad_ids:
+        raise ApiError(422, "invalid", "Some fields are not valid.", bad_ids)
     return values
 
 
@@ -77,11 +89,14 @@ def date_value(values: dict, name: str, *, required: bool = True) -> date | None
         if required:
             raise ApiError(422, "invalid", "Some fields are not valid.", {name: ["Required."]})
         return None
+    message = "A date as YYYY-MM-DD between 1900 and 9998."
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
     except ValueError:
-        message = "A date as YYYY-MM-DD."
-        raise ApiError(422, "invalid", "Some fields are not valid.", {name: [message]}) from None
+        day = None
+    if day is None or not is_supported_date(day):
+        raise ApiError(422, "invalid", "Some fields are not valid.", {name: [message]})
+    return day
 
 
 def required_values(values: dict, *names: str) -> None:

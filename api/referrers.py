@@ -5,7 +5,7 @@ from flask import g, jsonify
 from api.auth import api_auth
 from api.blueprint import bp
 from api.errors import ApiError
-from api.parsing import BOOLEAN, INTEGER, TEXT, as_form_data, check_types, json_body
+from api.parsing import BOOLEAN, ID, TEXT, as_form_data, check_types, json_body
 from auth.roles import MONEY_KEEPERS, STAFF
 from core.ratelimit import public_api_write
 from core.today import business_today
@@ -25,7 +25,7 @@ SIGN_UP_SCHEMA = {
     "payout_email": TEXT,
     "accept_terms": BOOLEAN,
 }
-ATTRIBUTION_SCHEMA = {"referrer_id": INTEGER, "reason": TEXT}
+ATTRIBUTION_SCHEMA = {"referrer_id": ID, "reason": TEXT}
 
 
 @bp.post("/referrers")

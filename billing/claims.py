@@ -23,12 +23,11 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
-from billing.services import primary_contact, reminder_key
+from billing.services import cancel_reminder, primary_contact
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
 from leads.models import Lead, LeadEvent
-from notifications.models import OutboxMessage, OutboxStatus
 from notifications.services import enqueue
 from referrals.ledger import client_referral, first_contract, reconcile_invoice
 
@@ -87,10 +86,9 @@ def file_claim(contract_id: int, data: ClaimInput, actor: User) -> GuaranteeClai
         db.session.rollback()
         raise
     except IntegrityError:
+        # A concurrent claim was accepted first: file this one again, to be kept as rejected.
         db.session.rollback()
-        raise ServiceError(
-            "guarantee_already_used", "The client's guarantee was claimed at the same moment."
-        ) from None
+        return file_claim(contract_id, data, actor)
     if code is not None:
         raise ServiceError(code, _REJECTION_MESSAGES[code], claim_id=claim.id)
     return claim
@@ -141,14 +139,7 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
     contract.status = ContractStatus.TERMINATED
     contract.end_date = claim.claimed_on
     contract.termination_reason = TerminationReason.SATISFACTION_GUARANTEE
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key == reminder_key(contract),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error="Cancelled by a guarantee claim.")
-    )
+    cancel_reminder(contract, "Cancelled by a guarantee claim.")
     db.session.add(
         LeadEvent(
             lead_id=contract.lead_id,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from billing.models import (
+    Contract,
     ContractStatus,
     Invoice,
     InvoiceStatus,
@@ -18,7 +19,7 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
-from billing.services import check_currency, get_contract
+from billing.services import check_currency
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
@@ -106,7 +107,9 @@ class InvoiceInput:
 
 def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
     def work() -> Recorded:
-        contract = get_contract(contract_id)
+        contract = db.session.scalar(
+            sa.select(Contract).where(Contract.id == contract_id).with_for_update()
+        )
         if contract is None:
             raise ServiceError("not_found", "No such contract.")
         commissionable = (

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from billing.guarantee import guarantee_ends_on, reminder_date, start_date_editable
@@ -22,7 +23,7 @@ from core.company import email_domain, free_mail_domains, is_free_mail
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
-from core.time import local_moment_utc
+from core.time import is_supported_date, local_moment_utc
 from core.today import business_today
 from core.urls import absolute_url
 from leads.models import Lead, LeadEvent
@@ -61,6 +62,16 @@ def check_currency(currency: str) -> None:
 
 
 def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
+    """See `_convert`; a concurrent conversion that created the same client first makes
+    this one retry once, and reuse that client."""
+    try:
+        return _convert(lead_id, terms, actor)
+    except IntegrityError:
+        db.session.rollback()
+        return _convert(lead_id, terms, actor)
+
+
+def _convert(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
     """Any open lead → won: the client (reused for the same company, or the one picked),
     the lead's person as its primary contact, and the contract; emails the guarantee
     deadline to the client and queues the sales owner's reminder."""
@@ -75,6 +86,7 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
                 {"status": ["Only an open lead can be converted."]},
             )
         check_currency(terms.currency)
+        _check_start_date(terms.start_date)
         client = _client_for(lead, terms.client_id)
         contact = _make_primary_contact(client, lead)
         ends_on = guarantee_ends_on(terms.start_date, current_app.config["GUARANTEE_GRACE_DAYS"])
@@ -117,6 +129,11 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         db.session.rollback()
         raise
     return contract
+
+
+def _check_start_date(start_date: date) -> None:
+    if not is_supported_date(start_date):
+        raise _invalid("start_date", "A date between 1900 and 9998.")
 
 
 def _client_for(lead: Lead, client_id: int | None) -> Client:
@@ -197,6 +214,18 @@ def _enqueue_owner_reminder(contract: Contract, lead: Lead) -> None:
     )
 
 
+def cancel_reminder(contract: Contract, why: str) -> None:
+    """The sales owner's guarantee reminder no longer applies."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key == reminder_key(contract),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error=why)
+    )
+
+
 def get_contract(contract_id: int) -> Contract | None:
     return db.session.get(Contract, contract_id)
 
@@ -235,6 +264,9 @@ def change_start_date(
             raise ServiceError("contract_terminated", "The contract has ended.")
         if not start_date_editable(contract.start_date, today):
             raise _invalid("start_date", "The start date has passed and can no longer change.")
+        _check_start_date(start_date)
+        if start_date < today:
+            raise _invalid("start_date", "The new start date is in the past.")
         if start_date != contract.start_date:
             old = contract.start_date
             contract.start_date = start_date
@@ -257,6 +289,9 @@ def change_start_date(
                 )
                 .values(send_after=_reminder_send_after(contract))
             )
+            contact = primary_contact(contract.client)
+            if contact is not None:
+                _enqueue_guarantee_deadline(contract, contact)
         db.session.commit()
     except ServiceError:
         db.session.rollback()
@@ -292,6 +327,7 @@ def end_contract(
                 detail=f"Contract #{contract.id} ended {end_date} ({termination.value}).",
             )
         )
+        cancel_reminder(contract, "Cancelled: the contract ended.")
         db.session.commit()
     except ServiceError:
         db.session.rollback()

@@ -3,6 +3,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
+"""Business dates outside these years are refused: date arithmetic near year 9999 overflows."""
+
+
+def is_supported_date(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
 
 def local_date(moment_utc: datetime, tz_name: str) -> date:
     """The calendar date in `tz_name` of a naive-UTC moment."""

@@ -88,12 +88,13 @@ def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
     if row is None:
         db.session.rollback()
         return
-    message, file_name = build_message(row), f"{row.id:08d}-{row.event}.eml"
-    if db.session.get_bind().dialect.name == "sqlite":
-        # One sender per SQLite database: release the write lock while SMTP talks.
-        db.session.commit()
+    file_name = f"{row.id:08d}-{row.event}.eml"
     config = current_app.config
     try:
+        message = build_message(row)
+        if db.session.get_bind().dialect.name == "sqlite":
+            # One sender per SQLite database: release the write lock while SMTP talks.
+            db.session.commit()
         deliver(message, file_name)
     except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
         row.tries += 1

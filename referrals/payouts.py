@@ -44,6 +44,8 @@ def run_approve_due(as_of: date | None = None) -> int:
     try:
         count, per_referrer = approve_due(as_of)
         for referrer_id, cents in per_referrer.items():
+            if cents <= 0:
+                continue
             referrer = db.session.get(Referrer, referrer_id)
             enqueue(
                 "commission_approved",

@@ -16,7 +16,7 @@ from core.service_errors import ServiceError
 from core.time import local_day_start_utc
 from core.today import business_today
 from core.urls import absolute_url
-from leads.models import Lead
+from leads.models import Lead, LeadSubmission
 from leads.rules import AttributionStatus, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead
 from notifications.services import enqueue
@@ -144,11 +144,11 @@ def refer_company(referrer: Referrer, data: dict) -> Lead:
     day_start = local_day_start_utc(business_today(), current_app.config["TIMEZONE"])
     today_count = db.session.scalar(
         sa.select(sa.func.count())
-        .select_from(Lead)
+        .select_from(LeadSubmission)
         .where(
-            Lead.code_referrer_id == referrer.id,
-            Lead.source == LeadSource.REFERRAL,
-            Lead.created_at >= day_start,
+            LeadSubmission.referral_code == referrer.code,
+            LeadSubmission.source == LeadSource.REFERRAL,
+            LeadSubmission.created_at >= day_start,
         )
     )
     if today_count >= REFERRALS_PER_DAY:

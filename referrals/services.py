@@ -207,7 +207,9 @@ def _attach(lead: Lead, referrer: Referrer) -> None:
     terms = current_terms()
     lead.referrer = referrer
     lead.attribution_status, lead.attribution_reason = AttributionStatus.ATTRIBUTED, None
-    lead.commission_rate_bp = referrer.rate_bp or terms.commission_rate_bp
+    lead.commission_rate_bp = (
+        terms.commission_rate_bp if referrer.rate_bp is None else referrer.rate_bp
+    )
     lead.commission_months = terms.commission_months
     lead.commission_bonus_cents = terms.bonus_cents
     lead.terms_version = referrer.terms_version

@@ -257,3 +257,66 @@ def test_approve_due_and_payouts_accept_an_empty_body(client, bearer):
         f"/api/v1/payouts/{created.get_json()['id']}.csv", headers=bearer("sales")
     )
     assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"start_date": "9999-12-20"}, "start_date"),
+        ({"start_date": "20260131"}, "start_date"),
+        ({"start_date": "2026-W05-6"}, "start_date"),
+        ({"client_id": 2**70}, "client_id"),
+        ({"client_id": 0}, "client_id"),
+    ],
+)
+def test_out_of_range_dates_and_ids_are_422_not_500(client, bearer, lead_payload, change, field):
+    sales = bearer("sales")
+    lead_id = client.post("/api/v1/leads", json=lead_payload(), headers=sales).get_json()["id"]
+    response = client.post(
+        f"/api/v1/leads/{lead_id}/convert", json={**CONVERT, **change}, headers=sales
+    )
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_a_start_date_moves_only_to_today_or_later_and_the_client_is_told(
+    client, db, bearer, lead_payload
+):
+    from notifications.models import OutboxMessage
+
+    sales = bearer("sales")
+    lead_id = client.post("/api/v1/leads", json=lead_payload(), headers=sales).get_json()["id"]
+    contract = client.post(
+        f"/api/v1/leads/{lead_id}/convert",
+        json={**CONVERT, "start_date": "2099-03-15"},
+        headers=sales,
+    ).get_json()["contract"]
+    path = f"/api/v1/contracts/{contract['id']}"
+    past = client.patch(path, json={"start_date": "2020-01-01"}, headers=sales)
+    assert past.status_code == 422 and "start_date" in past.get_json()["error"]["fields"]
+    client.patch(path, json={"start_date": "2099-04-01"}, headers=sales)
+    deadlines = db.session.scalars(
+        sa.select(OutboxMessage.body_text).where(OutboxMessage.event == "guarantee_deadline")
+    ).all()
+    assert len(deadlines) == 2 and "2099-05-01" in deadlines[-1]
+
+
+def test_ending_a_contract_cancels_the_guarantee_reminder(client, db, bearer, lead_payload):
+    from notifications.models import OutboxMessage
+
+    sales = bearer("sales")
+    lead_id = client.post("/api/v1/leads", json=lead_payload(), headers=sales).get_json()["id"]
+    contract = client.post(
+        f"/api/v1/leads/{lead_id}/convert",
+        json={**CONVERT, "start_date": "2099-03-15"},
+        headers=sales,
+    ).get_json()["contract"]
+    client.post(
+        f"/api/v1/contracts/{contract['id']}/end",
+        json={"end_date": "2099-04-30", "reason": "client_ended"},
+        headers=bearer("finance"),
+    )
+    reminder = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.event == "guarantee_reminder")
+    )
+    assert reminder.status.value == "cancelled"
