@@ -3,12 +3,24 @@
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
+from core.csv_export import csv_lines
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
+from core.time import iso_utc
 from core.today import business_today
 from referrals.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
 from referrals.models import CommissionEntry, EntryKind, EntryState, Payout
@@ -29,7 +41,23 @@ LEDGER_ROWS = 500
 @bp.get("/commissions")
 @roles_required(*STAFF)
 def ledger():
-    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc()).limit(LEDGER_ROWS)
+    query, filters = _ledger_query()
+    return render_template(
+        "referrals/ledger.html",
+        entries=list(db.session.scalars(query.limit(LEDGER_ROWS))),
+        referrers=referrers_with_codes(),
+        filters=filters,
+        csv_args={name: value for name, value in filters.items() if value},
+        states=list(EntryState),
+        kinds=list(EntryKind),
+        form=AsOfForm(as_of=business_today()),
+        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    )
+
+
+def _ledger_query() -> tuple[sa.Select, dict]:
+    """The ledger filtered by the query string (referrer_id, state, kind), newest first."""
+    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc())
     referrer_id = request.args.get("referrer_id", type=int)
     state = request.args.get("state")
     kind = request.args.get("kind")
@@ -39,15 +67,50 @@ def ledger():
         query = query.where(CommissionEntry.state == EntryState(state))
     if kind in {k.value for k in EntryKind}:
         query = query.where(CommissionEntry.kind == EntryKind(kind))
-    return render_template(
-        "referrals/ledger.html",
-        entries=list(db.session.scalars(query)),
-        referrers=referrers_with_codes(),
-        filters={"referrer_id": referrer_id, "state": state, "kind": kind},
-        states=list(EntryState),
-        kinds=list(EntryKind),
-        form=AsOfForm(as_of=business_today()),
-        can_record=acting_user().has_role(*MONEY_KEEPERS),
+    return query, {"referrer_id": referrer_id, "state": state, "kind": kind}
+
+
+LEDGER_CSV_HEADER = [
+    "id",
+    "created_at",
+    "referrer_id",
+    "referrer",
+    "client_id",
+    "invoice_id",
+    "kind",
+    "bonus",
+    "amount_cents",
+    "state",
+    "payout_id",
+]
+
+
+@bp.get("/commissions.csv")
+@roles_required(*STAFF)
+def ledger_csv():
+    """Every matching entry (no page limit), as the ledger page filters them."""
+    query, _ = _ledger_query()
+
+    def rows():
+        for entry in db.session.scalars(query.execution_options(yield_per=1000)):
+            yield [
+                entry.id,
+                iso_utc(entry.created_at),
+                entry.referrer_id,
+                entry.referrer.full_name,
+                entry.client_id,
+                entry.invoice_id,
+                entry.kind.value,
+                entry.for_bonus,
+                entry.amount_cents,
+                entry.state.value,
+                entry.payout_id,
+            ]
+
+    return Response(
+        stream_with_context(csv_lines(LEDGER_CSV_HEADER, rows())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=commissions.csv"},
     )
 
 

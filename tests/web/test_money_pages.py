@@ -270,3 +270,26 @@ def test_an_amount_too_large_to_record_is_refused_with_a_message(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "larger than we can record" in page
     assert db.session.scalar(sa.select(Invoice)) is None
+
+
+def test_the_ledger_exports_every_matching_entry_as_csv(client, db, login_as, referred_contract):
+    referrer, contract = referred_contract(days_ago=5, company="kappa")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-K1")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "10000", "paid_on": business_today().isoformat()},
+    )
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/refunds",
+        data={"amount": "2500", "refunded_on": business_today().isoformat()},
+    )
+    exported = client.get(
+        "/dashboard/commissions.csv", query_string={"referrer_id": referrer.id, "state": "pending"}
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert [(r["kind"], r["amount_cents"]) for r in rows] == [
+        ("reversal", "-25000"),
+        ("accrual", "100000"),
+    ]
+    assert "commissions.csv" in client.get("/dashboard/commissions").get_data(as_text=True)
