@@ -31,6 +31,7 @@ class Lead(db.Model):
             sqlite_where=sa.text(_OPEN_SQL),
             postgresql_where=sa.text(_OPEN_SQL),
         ),
+        sa.Index("ix_leads_email", "email"),
         sa.Index("ix_leads_created", "created_at", "id"),
         sa.Index("ix_leads_status_created", "status", "created_at", "id"),
         sa.Index("ix_leads_owner_created", "owner_id", "created_at", "id"),

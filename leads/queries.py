@@ -9,12 +9,11 @@ from flask import current_app
 from auth.models import User
 from core.extensions import db
 from core.pagination import MAX_ID, BadCursor, Cursor, clamp_limit
-from core.time import utc_range_for_local_dates
+from core.time import EARLIEST_DATE, LATEST_DATE, utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
 
 NEWEST_FIRST, OLDEST_FIRST = "newest", "oldest"
-EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
 
 
 @dataclass
@@ -100,6 +99,21 @@ def _prefix_match(column, prefix: str):
     return column.like(escaped + "%", escape="\\")
 
 
+DENSE_MATCHES = 2_000
+
+
+def _matches_word(word: str):
+    """A word that starts thousands of terms ("jo") is tested lead by lead while the list
+    walks its index newest first, stopping after one page; a rarer word is looked up in the
+    terms index and its few leads sorted. A bounded count decides which."""
+    prefix = _prefix_match(LeadSearchTerm.term, word)
+    probe = sa.select(LeadSearchTerm.lead_id).where(prefix).limit(DENSE_MATCHES).subquery()
+    hits = db.session.scalar(sa.select(sa.func.count()).select_from(probe))
+    if hits >= DENSE_MATCHES:
+        return sa.exists().where(LeadSearchTerm.lead_id == Lead.id, prefix)
+    return Lead.id.in_(sa.select(LeadSearchTerm.lead_id).where(prefix))
+
+
 def filtered_query(filters: LeadFilters) -> sa.Select:
     """Matching leads, newest first; no limit or cursor applied."""
     query = sa.select(Lead)
@@ -122,8 +136,7 @@ def filtered_query(filters: LeadFilters) -> sa.Select:
     if end is not None:
         query = query.where(Lead.created_at < end)
     for word in query_words(filters.q):
-        matching = sa.select(LeadSearchTerm.lead_id).where(_prefix_match(LeadSearchTerm.term, word))
-        query = query.where(Lead.id.in_(matching))
+        query = query.where(_matches_word(word))
     if filters.sort == OLDEST_FIRST:
         return query.order_by(Lead.created_at, Lead.id)
     return query.order_by(Lead.created_at.desc(), Lead.id.desc())
@@ -133,18 +146,11 @@ def page_of_leads(filters: LeadFilters) -> tuple[list[Lead], str | None]:
     """One page and the cursor of the next (None on the last page)."""
     query = filtered_query(filters)
     if filters.cursor is not None:
-        after = filters.cursor
-        if filters.sort == OLDEST_FIRST:
-            beyond = sa.or_(
-                Lead.created_at > after.created_at,
-                sa.and_(Lead.created_at == after.created_at, Lead.id > after.id),
-            )
-        else:
-            beyond = sa.or_(
-                Lead.created_at < after.created_at,
-                sa.and_(Lead.created_at == after.created_at, Lead.id < after.id),
-            )
-        query = query.where(beyond)
+        # A row-value comparison, which both databases answer with a range seek on
+        # (created_at, id); the equivalent OR makes SQLite scan from the top.
+        position = sa.tuple_(Lead.created_at, Lead.id)
+        after = sa.tuple_(filters.cursor.created_at, filters.cursor.id)
+        query = query.where(position > after if filters.sort == OLDEST_FIRST else position < after)
     rows = list(db.session.scalars(query.limit(filters.limit + 1)))
     if len(rows) <= filters.limit:
         return rows, None

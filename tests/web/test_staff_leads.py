@@ -291,3 +291,21 @@ def test_the_list_can_be_read_oldest_first_page_by_page(client, login_as, make_l
             break
         cursor = html.split("cursor=")[1].split("&")[0].split('"')[0]
     assert seen == [f"Firm {n:02d}" for n in range(5)]
+
+
+def test_a_word_that_starts_many_terms_finds_the_same_leads(
+    client, login_as, make_lead, monkeypatch
+):
+    """Both search strategies (terms index first, or list order first) agree."""
+    import leads.queries
+
+    make_lead(first_name="Joan", company="Alpha")
+    make_lead(first_name="Jorge", company="Beta")
+    make_lead(first_name="Mia", company="Gamma")
+    login_as("sales")
+    sparse = page(client, "/dashboard/leads", q="jo")
+    monkeypatch.setattr(leads.queries, "DENSE_MATCHES", 1)
+    dense = page(client, "/dashboard/leads", q="jo")
+    for html in (sparse, dense):
+        assert "Alpha" in html and "Beta" in html and "Gamma" not in html
+    assert dense.index("Beta") < dense.index("Alpha")
