@@ -102,11 +102,14 @@ def _prefix_match(column, prefix: str):
 DENSE_MATCHES = 2_000
 
 
-def _matches_word(word: str):
-    """A word that starts thousands of terms ("jo") is tested lead by lead while the list
-    walks its index newest first, stopping after one page; a rarer word is looked up in the
-    terms index and its few leads sorted. A bounded count decides which."""
+def _matches_word(word: str, alone: bool):
+    """A lone word that starts thousands of terms ("jo") is tested lead by lead while the
+    list walks its index newest first, stopping after one page; a rarer word, or several
+    words (whose intersection is small), are looked up in the terms index and their few
+    leads sorted. A bounded count decides which."""
     prefix = _prefix_match(LeadSearchTerm.term, word)
+    if not alone:
+        return Lead.id.in_(sa.select(LeadSearchTerm.lead_id).where(prefix))
     probe = sa.select(LeadSearchTerm.lead_id).where(prefix).limit(DENSE_MATCHES).subquery()
     hits = db.session.scalar(sa.select(sa.func.count()).select_from(probe))
     if hits >= DENSE_MATCHES:
@@ -135,8 +138,9 @@ def filtered_query(filters: LeadFilters) -> sa.Select:
         query = query.where(Lead.created_at >= start)
     if end is not None:
         query = query.where(Lead.created_at < end)
-    for word in query_words(filters.q):
-        query = query.where(_matches_word(word))
+    words = query_words(filters.q)
+    for word in words:
+        query = query.where(_matches_word(word, alone=len(words) == 1))
     if filters.sort == OLDEST_FIRST:
         return query.order_by(Lead.created_at, Lead.id)
     return query.order_by(Lead.created_at.desc(), Lead.id.desc())
