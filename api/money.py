@@ -1,7 +1,7 @@
 """Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
 
 import sqlalchemy as sa
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 
 from api.auth import api_auth
 from api.blueprint import bp
@@ -20,10 +20,11 @@ from billing.invoices import (
     write_off,
 )
 from billing.serialize import claim_to_dict, invoice_to_dict
+from core.downloads import csv_response
 from core.extensions import db
 from core.pagination import clamp_limit
 from referrals.models import CommissionEntry, EntryState
-from referrals.payout_csv import payout_csv
+from referrals.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from referrals.payouts import get_payout, mark_paid, run_approve_due, run_payouts
 from referrals.serialize import entry_to_dict, payout_to_dict
 
@@ -237,11 +238,7 @@ def read_payout(payout_id: int):
 @api_auth(*STAFF)
 def export_payout(payout_id: int):
     payout = _payout_or_404(payout_id)
-    return Response(
-        payout_csv(payout),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=payout-{payout.id}.csv"},
-    )
+    return csv_response(f"payout-{payout.id}.csv", PAYOUT_CSV_HEADER, payout_rows(payout))
 
 
 @bp.post("/payouts/<int:payout_id>/mark-paid")

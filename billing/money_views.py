@@ -28,6 +28,7 @@ from billing.invoices import (
     write_off,
 )
 from billing.models import GuaranteeClaim, Refund
+from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
@@ -191,3 +192,37 @@ def claims():
         sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc()).limit(500)
     )
     return render_template("billing/claims.html", claims=list(rows))
+
+
+CLAIMS_CSV_HEADER = [
+    "id",
+    "contract_id",
+    "client_id",
+    "status",
+    "rejection_code",
+    "claimed_on",
+    "channel",
+    "reason",
+    "entered_by",
+]
+
+
+@bp.get("/claims.csv")
+@roles_required(*STAFF)
+def claims_csv():
+    query = sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc())
+    rows = (
+        [
+            c.id,
+            c.contract_id,
+            c.client_id,
+            c.status.value,
+            c.rejection_code,
+            c.claimed_on.isoformat(),
+            c.channel.value,
+            c.reason,
+            c.entered_by.email if c.entered_by else None,
+        ]
+        for c in db.session.scalars(query)
+    )
+    return csv_response("claims.csv", CLAIMS_CSV_HEADER, rows)

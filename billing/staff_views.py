@@ -19,6 +19,7 @@ from billing.services import (
     end_contract,
     get_contract,
 )
+from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
@@ -64,6 +65,46 @@ def contracts():
         sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
     )
     return render_template("billing/contracts.html", contracts=list(rows), today=business_today())
+
+
+CONTRACTS_CSV_HEADER = [
+    "id",
+    "client_id",
+    "client",
+    "lead_id",
+    "status",
+    "start_date",
+    "guarantee_ends_on",
+    "end_date",
+    "termination_reason",
+    "engineers",
+    "monthly_rate_cents",
+    "currency",
+]
+
+
+@bp.get("/contracts.csv")
+@roles_required(*STAFF)
+def contracts_csv():
+    query = sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
+    rows = (
+        [
+            c.id,
+            c.client_id,
+            c.client.name,
+            c.lead_id,
+            c.status.value,
+            c.start_date.isoformat(),
+            c.guarantee_ends_on.isoformat(),
+            c.end_date.isoformat() if c.end_date else None,
+            c.termination_reason.value if c.termination_reason else None,
+            c.engineers,
+            c.monthly_rate_cents,
+            c.currency,
+        ]
+        for c in db.session.scalars(query)
+    )
+    return csv_response("contracts.csv", CONTRACTS_CSV_HEADER, rows)
 
 
 @bp.get("/contracts/<int:contract_id>")

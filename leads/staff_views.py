@@ -5,13 +5,11 @@ from functools import partial
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -21,7 +19,7 @@ from auth.roles import ADMINS, LEAD_EDITORS, MONEY_KEEPERS, STAFF, acting_user, 
 from billing.forms import ConvertForm
 from billing.services import contract_for_lead
 from billing.staff_views import all_clients
-from core.csv_export import csv_lines
+from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from leads import quarantine as quarantine_service
@@ -81,9 +79,7 @@ def export_csv():
         for lead in db.session.scalars(query):
             yield lead_csv_row(lead)
 
-    response = Response(stream_with_context(csv_lines(CSV_HEADER, rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=leads.csv"
-    return response
+    return csv_response("leads.csv", CSV_HEADER, rows())
 
 
 @bp.route("/leads/new", methods=["GET", "POST"])

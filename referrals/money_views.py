@@ -5,18 +5,16 @@ from functools import partial
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
-from core.csv_export import csv_lines
+from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
@@ -24,7 +22,7 @@ from core.time import iso_utc
 from core.today import business_today
 from referrals.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
 from referrals.models import CommissionEntry, EntryKind, EntryState, Payout
-from referrals.payout_csv import payout_csv
+from referrals.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from referrals.payouts import (
     get_payout,
     mark_paid,
@@ -107,11 +105,7 @@ def ledger_csv():
                 entry.payout_id,
             ]
 
-    return Response(
-        stream_with_context(csv_lines(LEDGER_CSV_HEADER, rows())),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=commissions.csv"},
-    )
+    return csv_response("commissions.csv", LEDGER_CSV_HEADER, rows())
 
 
 @bp.post("/commissions/approve-due")
@@ -175,11 +169,7 @@ def payout(payout_id: int):
 @roles_required(*STAFF)
 def payout_export(payout_id: int):
     found = get_payout(payout_id) or abort(404)
-    return Response(
-        payout_csv(found),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=payout-{found.id}.csv"},
-    )
+    return csv_response(f"payout-{found.id}.csv", PAYOUT_CSV_HEADER, payout_rows(found))
 
 
 @bp.post("/payouts/<int:payout_id>/mark-paid")

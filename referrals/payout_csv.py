@@ -1,15 +1,24 @@
-"""A payout run as CSV for the bank or the accounting system."""
+"""A payout run as CSV rows for the bank or the accounting system."""
 
-from core.csv_export import csv_lines
+from collections.abc import Iterator
+
 from core.money import cents_as_decimal
 from referrals.models import Payout
 
-HEADER = ["payout_id", "as_of", "referrer_id", "name", "payout_email", "amount_cents", "amount"]
+PAYOUT_CSV_HEADER = [
+    "payout_id",
+    "as_of",
+    "referrer_id",
+    "name",
+    "payout_email",
+    "amount_cents",
+    "amount",
+]
 
 
-def payout_csv(payout: Payout) -> str:
-    rows = (
-        [
+def payout_rows(payout: Payout) -> Iterator[list]:
+    for line in payout.lines:
+        yield [
             payout.id,
             payout.as_of.isoformat(),
             line.referrer_id,
@@ -18,6 +27,3 @@ def payout_csv(payout: Payout) -> str:
             line.amount_cents,
             cents_as_decimal(line.amount_cents),
         ]
-        for line in payout.lines
-    )
-    return "".join(csv_lines(HEADER, rows))

@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
+from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from core.service_errors import ServiceError
+from core.time import iso_utc
 from core.today import business_today
 from leads.forms import options
 from referrals.forms import AttributionForm, BalanceWriteOffForm, ProgramSettingsForm
@@ -56,6 +58,42 @@ def referrers():
         sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
     )
     return render_template("referrals/referrers.html", referrers=list(rows))
+
+
+REFERRERS_CSV_HEADER = [
+    "id",
+    "status",
+    "code",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "relationship",
+    "payout_email",
+    "created_at",
+]
+
+
+@bp.get("/referrers.csv")
+@roles_required(*STAFF)
+def referrers_csv():
+    query = sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
+    rows = (
+        [
+            r.id,
+            r.status.value,
+            r.code,
+            r.first_name,
+            r.last_name,
+            r.email,
+            r.company,
+            r.relationship.value,
+            r.payout_email,
+            iso_utc(r.created_at),
+        ]
+        for r in db.session.scalars(query)
+    )
+    return csv_response("referrers.csv", REFERRERS_CSV_HEADER, rows)
 
 
 @bp.get("/referrers/<int:referrer_id>")

@@ -293,3 +293,32 @@ def test_the_ledger_exports_every_matching_entry_as_csv(client, db, login_as, re
         ("accrual", "100000"),
     ]
     assert "commissions.csv" in client.get("/dashboard/commissions").get_data(as_text=True)
+
+
+def test_the_referrer_contract_and_claim_lists_export_as_csv(client, login_as, referred_contract):
+    referrer, contract = referred_contract(days_ago=60, company="lambda")
+    login_as("admin")
+    client.post(
+        f"/dashboard/contracts/{contract.id}/guarantee-claims",
+        data={
+            "claimed_on": business_today().isoformat(),
+            "channel": "phone",
+            "reason": "=cmd|late",
+        },
+    )
+    exports = {
+        path: list(csv.DictReader(io.StringIO(client.get(path).get_data(as_text=True))))
+        for path in (
+            "/dashboard/referrers.csv",
+            "/dashboard/contracts.csv",
+            "/dashboard/claims.csv",
+        )
+    }
+    assert [r["code"] for r in exports["/dashboard/referrers.csv"]] == [referrer.code]
+    assert exports["/dashboard/contracts.csv"][0]["client"] == "lambda"
+    [claim] = exports["/dashboard/claims.csv"]
+    assert (claim["status"], claim["rejection_code"], claim["reason"]) == (
+        "rejected",
+        "guarantee_window_closed",
+        "'=cmd|late",
+    )

@@ -1,0 +1,15 @@
+"""CSV downloads, streamed so an export of every matching row never sits in memory."""
+
+from collections.abc import Iterable
+
+from flask import Response, stream_with_context
+
+from core.csv_export import csv_lines
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Response:
+    return Response(
+        stream_with_context(csv_lines(header, rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
