@@ -4,11 +4,11 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 
 from auth.models import ApiToken, Role, User
 from auth.passwords import dummy_verify, hash_password, verify_password
 from core.extensions import db
+from core.validation import InvalidValue, normalise_email_address
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "htt_"
@@ -28,10 +28,9 @@ def find_user(email: str) -> User | None:
 
 def create_user(email: str, role: str, password: str) -> User:
     try:
-        email = validate_email(email, check_deliverability=False, test_environment=True)
-    except EmailNotValidError as error:
+        email = normalise_email_address(email)
+    except InvalidValue as error:
         raise AccountError(f"Not a valid email address: {error}") from None
-    email = email.normalized.lower()
     try:
         role = Role(role)
     except ValueError:

@@ -30,7 +30,7 @@ from billing.invoices import (
 from billing.models import GuaranteeClaim, Refund
 from core.downloads import csv_response
 from core.extensions import db
-from core.flashing import apply_change
+from core.flashing import apply_change, flash_form_errors
 from core.service_errors import ServiceError
 from core.today import business_today
 from referrals.ledger import invoice_entries
@@ -38,17 +38,12 @@ from referrals.ledger import invoice_entries
 bp = Blueprint("money_staff", __name__, url_prefix="/dashboard")
 
 
-def _form_errors(form) -> None:
-    for name, messages in form.errors.items():
-        flash(f"{form[name].label.text}: {' '.join(messages)}", "error")
-
-
 @bp.post("/contracts/<int:contract_id>/invoices")
 @roles_required(*MONEY_KEEPERS)
 def create_invoice(contract_id: int):
     form = InvoiceForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("billing_staff.contract", contract_id=contract_id))
     data = InvoiceInput(
         number=form.number.data.strip(),
@@ -101,7 +96,7 @@ def create_payment(invoice_id: int):
         change = partial(record_payment, invoice_id, form.amount.cents, form.paid_on.data)
         apply_change(change, "Payment recorded.")
     else:
-        _form_errors(form)
+        flash_form_errors(form)
     return _back(invoice_id)
 
 
@@ -119,7 +114,7 @@ def create_refund(invoice_id: int):
         )
         apply_change(change, "Refund recorded.")
     else:
-        _form_errors(form)
+        flash_form_errors(form)
     return _back(invoice_id)
 
 
@@ -131,7 +126,7 @@ def create_write_off(invoice_id: int):
         change = partial(write_off, invoice_id, form.reason.data, form.written_off_on.data)
         apply_change(change, "Remainder written off.")
     else:
-        _form_errors(form)
+        flash_form_errors(form)
     return _back(invoice_id)
 
 
@@ -142,7 +137,7 @@ def void_invoice(invoice_id: int):
     if form.validate_on_submit():
         apply_change(partial(void, invoice_id, form.reason.data), "Invoice voided.")
     else:
-        _form_errors(form)
+        flash_form_errors(form)
     return _back(invoice_id)
 
 
@@ -155,7 +150,7 @@ def refund_sent(refund_id: int):
         change = partial(mark_refund_sent, refund_id, form.sent_on.data, form.reference.data)
         apply_change(change, "Refund recorded as sent.")
     else:
-        _form_errors(form)
+        flash_form_errors(form)
     return _back(refund.invoice_id)
 
 
@@ -164,7 +159,7 @@ def refund_sent(refund_id: int):
 def create_claim(contract_id: int):
     form = ClaimForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
     else:
         data = ClaimInput(
             claimed_on=form.claimed_on.data, reason=form.reason.data, channel=form.channel.data

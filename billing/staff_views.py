@@ -21,7 +21,7 @@ from billing.services import (
 )
 from core.downloads import csv_response
 from core.extensions import db
-from core.flashing import apply_change
+from core.flashing import apply_change, flash_form_errors
 from core.service_errors import ServiceError
 from core.today import business_today
 
@@ -37,8 +37,7 @@ def all_clients() -> list[Client]:
 def convert(lead_id: int):
     form = ConvertForm(clients=all_clients())
     if not form.validate_on_submit():
-        for name, messages in form.errors.items():
-            flash(f"{form[name].label.text}: {' '.join(messages)}", "error")
+        flash_form_errors(form)
         return redirect(url_for("leads_staff.detail", lead_id=lead_id))
     terms = ContractTerms(
         start_date=form.start_date.data,

@@ -8,6 +8,12 @@ from flask import abort, flash
 from core.service_errors import ServiceError
 
 
+def flash_form_errors(form) -> None:
+    """A form posted from a page that redirects back: each field's errors as a message."""
+    for name, messages in form.errors.items():
+        flash(f"{form[name].label.text}: {' '.join(messages)}", "error")
+
+
 def apply_change(change: Callable[[], object], success: str) -> None:
     try:
         change()

@@ -72,6 +72,14 @@ class ChoseAtLeastOne:
             raise ValidationError("Pick at least one role.")
 
 
+def email_field(label: str) -> StringField:
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
+    )
+
+
 class CheckboxList(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -95,11 +103,7 @@ class LeadFieldsForm(FlaskForm):
     first_name = required_text("First name")
     last_name = required_text("Last name")
     company = required_text("Company")
-    email = StringField(
-        "Work email",
-        filters=[strip],
-        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
-    )
+    email = email_field("Work email")
     roles = CheckboxList("Roles you need", validators=[ChoseAtLeastOne()])
     headcount = IntegerField(
         "How many engineers",
@@ -169,11 +173,7 @@ class StaffLeadForm(FlaskForm):
     first_name = required_text("First name")
     last_name = required_text("Last name")
     company = required_text("Company")
-    email = StringField(
-        "Email",
-        filters=[strip],
-        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
-    )
+    email = email_field("Email")
     phone = optional_text("Phone", 50)
     job_title = optional_text("Job title", 200)
     message = TextAreaField(

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
+from email_validator import validate_email
 from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 
@@ -76,14 +76,6 @@ def _dedupe_key_taken(dedupe_key: str) -> bool:
     failed insert in the usual case."""
     query = sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     return db.session.scalar(query) is not None
-
-
-def is_deliverable_address(raw: str) -> bool:
-    try:
-        validate_email(raw, check_deliverability=False, test_environment=True)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 def resend(message_id: int) -> OutboxMessage | None:

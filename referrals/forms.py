@@ -2,7 +2,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -10,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from leads.forms import EmailAddress, none_if_blank, optional_text, options, required_text, strip
+from leads.forms import email_field, none_if_blank, optional_text, options, required_text
 from referrals.models import Relationship
 
 RELATIONSHIP_LABELS = {
@@ -20,25 +19,17 @@ RELATIONSHIP_LABELS = {
 }
 
 
-def _email_field(label: str) -> StringField:
-    return EmailField(
-        label,
-        filters=[strip],
-        validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
-    )
-
-
 class ReferrerSignUpForm(FlaskForm):
     first_name = required_text("First name")
     last_name = required_text("Last name")
-    email = _email_field("Email")
+    email = email_field("Email")
     company = required_text("Company")
     phone = optional_text("Phone", 50)
     relationship = SelectField(
         "How do you know us?",
         choices=options((kind.value, label) for kind, label in RELATIONSHIP_LABELS.items()),
     )
-    payout_email = _email_field("Email for payouts")
+    payout_email = email_field("Email for payouts")
     accept_terms = BooleanField(
         "I accept the program terms.",
         validators=[DataRequired(message="Please accept the terms to join.")],
@@ -60,13 +51,13 @@ class ReferrerSignUpForm(FlaskForm):
 
 
 class PortalSignInForm(FlaskForm):
-    email = _email_field("Your email")
+    email = email_field("Your email")
 
 
 class ReferCompanyForm(FlaskForm):
     first_name = required_text("Contact's first name")
     last_name = required_text("Contact's last name")
-    email = _email_field("Contact's email")
+    email = email_field("Contact's email")
     company = required_text("Company")
     needs = TextAreaField(
         "What they need", filters=[none_if_blank], validators=[Optional(), Length(max=2000)]
