@@ -238,7 +238,7 @@ def read_payout(payout_id: int):
 @api_auth(*STAFF)
 def export_payout(payout_id: int):
     payout = _payout_or_404(payout_id)
-    return csv_response(f"payout-{payout.id}.csv", PAYOUT_CSV_HEADER, payout_rows(payout))
+    return csv_response(f"payout-{payout.id}.csv", PAYOUT_CSV_HEADER, list(payout_rows(payout)))
 
 
 @bp.post("/payouts/<int:payout_id>/mark-paid")

@@ -206,7 +206,7 @@ CLAIMS_CSV_HEADER = [
 @roles_required(*STAFF)
 def claims_csv():
     query = sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc())
-    rows = (
+    rows = [
         [
             c.id,
             c.contract_id,
@@ -219,5 +219,5 @@ def claims_csv():
             c.entered_by.email if c.entered_by else None,
         ]
         for c in db.session.scalars(query)
-    )
+    ]
     return csv_response("claims.csv", CLAIMS_CSV_HEADER, rows)

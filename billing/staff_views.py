@@ -86,7 +86,7 @@ CONTRACTS_CSV_HEADER = [
 @roles_required(*STAFF)
 def contracts_csv():
     query = sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
-    rows = (
+    rows = [
         [
             c.id,
             c.client_id,
@@ -102,7 +102,7 @@ def contracts_csv():
             c.currency,
         ]
         for c in db.session.scalars(query)
-    )
+    ]
     return csv_response("contracts.csv", CONTRACTS_CSV_HEADER, rows)
 
 

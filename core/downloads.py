@@ -1,4 +1,8 @@
-"""CSV downloads, streamed so an export of every matching row never sits in memory."""
+"""CSV downloads, streamed so an export of every matching row never sits in memory.
+
+Rows are produced while the response streams, after the view has returned: pass a
+generator that runs its own query (objects loaded by the view are detached by then), or a
+list for small exports."""
 
 from collections.abc import Iterable
 

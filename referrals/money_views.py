@@ -169,7 +169,7 @@ def payout(payout_id: int):
 @roles_required(*STAFF)
 def payout_export(payout_id: int):
     found = get_payout(payout_id) or abort(404)
-    return csv_response(f"payout-{found.id}.csv", PAYOUT_CSV_HEADER, payout_rows(found))
+    return csv_response(f"payout-{found.id}.csv", PAYOUT_CSV_HEADER, list(payout_rows(found)))
 
 
 @bp.post("/payouts/<int:payout_id>/mark-paid")

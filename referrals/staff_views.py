@@ -78,7 +78,7 @@ REFERRERS_CSV_HEADER = [
 @roles_required(*STAFF)
 def referrers_csv():
     query = sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
-    rows = (
+    rows = [
         [
             r.id,
             r.status.value,
@@ -92,7 +92,7 @@ def referrers_csv():
             iso_utc(r.created_at),
         ]
         for r in db.session.scalars(query)
-    )
+    ]
     return csv_response("referrers.csv", REFERRERS_CSV_HEADER, rows)
 
 
