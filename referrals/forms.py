@@ -96,6 +96,13 @@ class ProgramSettingsForm(FlaskForm):
     )
 
 
+class RateOverrideForm(FlaskForm):
+    rate_bp = IntegerField(
+        "Rate for this referrer (basis points; empty for the program rate)",
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+    )
+
+
 class AsOfForm(FlaskForm):
     as_of = DateField("Business date", validators=[InputRequired("Required.")])
 

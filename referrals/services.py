@@ -141,6 +141,26 @@ def decide(referrer_id: int, action: str, actor: User) -> Referrer:
     return referrer
 
 
+def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
+    """An admin's per-referrer rate (None: the program's rate). Applies to attributions from
+    now on; leads keep the terms already copied onto them."""
+    if rate_bp is not None and not 0 <= rate_bp <= 10_000:
+        raise ServiceError(
+            "invalid",
+            "Between 0 and 10000 basis points.",
+            {"rate_bp": ["Between 0 and 10000 basis points."]},
+        )
+    referrer = db.session.scalar(
+        sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()
+    )
+    if referrer is None:
+        db.session.rollback()
+        raise ServiceError("not_found", "No such referrer.")
+    referrer.rate_bp = rate_bp
+    db.session.commit()
+    return referrer
+
+
 def referrers_with_codes() -> list[Referrer]:
     """Everyone who was ever approved: the choices of the lead list's referrer filter."""
     query = sa.select(Referrer).where(Referrer.code.is_not(None)).order_by(Referrer.last_name)

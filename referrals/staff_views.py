@@ -14,7 +14,12 @@ from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
 from leads.forms import options
-from referrals.forms import AttributionForm, BalanceWriteOffForm, ProgramSettingsForm
+from referrals.forms import (
+    AttributionForm,
+    BalanceWriteOffForm,
+    ProgramSettingsForm,
+    RateOverrideForm,
+)
 from referrals.ledger import balance_cents, referrer_entries
 from referrals.models import Referrer, ReferrerStatus
 from referrals.portal import referrals_of
@@ -24,6 +29,7 @@ from referrals.services import (
     change_attribution,
     decide,
     get_referrer,
+    set_rate_override,
 )
 from referrals.settings import ProgramTerms, current_terms, save_terms
 
@@ -110,7 +116,20 @@ def referrer(referrer_id: int):
         entries=referrer_entries(found.id),
         can_write_off=acting_user().has_role(*ADMINS),
         write_off_form=BalanceWriteOffForm(),
+        rate_form=RateOverrideForm(rate_bp=found.rate_bp),
     )
+
+
+@bp.post("/referrers/<int:referrer_id>/rate")
+@roles_required(*ADMINS)
+def rate_override(referrer_id: int):
+    form = RateOverrideForm()
+    if form.validate_on_submit():
+        change = partial(set_rate_override, referrer_id, form.rate_bp.data)
+        apply_change(change, "Rate saved; it applies to this referrer's next referrals.")
+    else:
+        flash(" ".join(form.rate_bp.errors) or "Give a rate.", "error")
+    return redirect(url_for(".referrer", referrer_id=referrer_id))
 
 
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")

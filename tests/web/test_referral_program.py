@@ -440,3 +440,34 @@ def test_admins_edit_the_program_settings_and_new_attributions_use_them(
     after = make_lead(referral_code=referrer.code)
     assert (before.commission_rate_bp, after.commission_rate_bp) == (1000, 800)
     assert after.commission_months == 6
+
+
+def test_an_admin_sets_a_referrers_own_rate_for_their_next_referrals(
+    client, db, login_as, make_referrer, make_lead
+):
+    referrer = make_referrer()
+    before = make_lead(referral_code=referrer.code)
+    login_as("admin")
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "0"})
+    zero = make_lead(referral_code=referrer.code)
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "20000"})
+    page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
+    assert "Rate</dt><dd>0 %" in page
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": ""})
+    back = make_lead(referral_code=referrer.code)
+    assert (before.commission_rate_bp, zero.commission_rate_bp, back.commission_rate_bp) == (
+        1000,
+        0,
+        1000,
+    )
+
+
+def test_only_admins_set_a_referrers_rate(client, login_as, make_referrer):
+    referrer = make_referrer()
+    login_as("finance")
+    assert (
+        client.post(
+            f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "1500"}
+        ).status_code
+        == 403
+    )
