@@ -1,5 +1,6 @@
 """The application factory, built from register_* steps."""
 
+import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -13,7 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+def create_app(
+    test_config: dict | None = None,
+    instance_path: str | None = None,
+    require_secret_key: bool = True,
+) -> Flask:
     app = Flask(
         "core",
         root_path=str(PROJECT_ROOT),
@@ -21,7 +26,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         template_folder="templates",
         static_folder="static",
     )
-    configure(app, test_config or {})
+    configure(app, test_config or {}, require_secret_key)
     register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
@@ -31,13 +36,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     return app
 
 
-def configure(app: Flask, overrides: dict) -> None:
+def configure(app: Flask, overrides: dict, require_secret_key: bool) -> None:
     settings = load_config()
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
-        if not (settings.get("DEBUG") or settings.get("TESTING")):
+        if require_secret_key and not (settings.get("DEBUG") or settings.get("TESTING")):
             raise ConfigError("SECRET_KEY is required (set it in the environment or .env)")
-        settings["SECRET_KEY"] = "development-only-secret-key"
+        # Debugging, tests and the flask command: nothing signed outlives the process.
+        settings["SECRET_KEY"] = secrets.token_hex(32)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = database_url(settings.pop("DATABASE_URL", None), app.instance_path)
     app.config.update(settings)

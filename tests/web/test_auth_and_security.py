@@ -191,3 +191,16 @@ def test_nul_characters_in_a_form_are_refused_with_400_and_change_nothing(client
     assert response.status_code == 400
     assert client.get("/dashboard/leads", query_string={"q": "a\x00"}).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
+
+
+def test_the_web_server_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    from core.app import create_app
+    from core.config import ConfigError
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "RATELIMIT_STORAGE_URI": "memory://"}
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(settings, instance_path=str(tmp_path))
+    command_line = create_app(settings, instance_path=str(tmp_path), require_secret_key=False)
+    assert len(command_line.secret_key) == 64
