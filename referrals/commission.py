@@ -71,6 +71,15 @@ def payable_from(guarantee_ends_on: date, hold_days: int) -> date:
     return guarantee_ends_on + timedelta(days=hold_days + 1)
 
 
+def expected_payable_on(
+    fully_paid_on: date | None, guarantee_ends_on: date, hold_days: int
+) -> date:
+    """When a pending entry should become payable: the day after guarantee end + hold, or
+    the day its invoice was fully paid if that is later."""
+    earliest = payable_from(guarantee_ends_on, hold_days)
+    return max(earliest, fully_paid_on) if fully_paid_on is not None else earliest
+
+
 def approvable(
     fully_paid_on: date | None,
     guarantee_ends_on: date,

@@ -16,7 +16,6 @@ from referrals.commission import (
     accrual_owed,
     approvable,
     bonus_owed,
-    payable_from,
 )
 from referrals.models import CommissionEntry, EntryKind, EntryState, Referrer, ReferrerStatus
 from referrals.settings import current_terms
@@ -216,15 +215,3 @@ def balance_cents(referrer_id: int) -> dict[str, int]:
     for state, total in db.session.execute(query):
         totals[state.value] = int(total)
     return totals
-
-
-def expected_payable_on(entry: CommissionEntry) -> date | None:
-    """For a pending entry: the first date approve-due can approve it, if its invoice is
-    paid by then (None for entries without an invoice)."""
-    if entry.invoice_id is None:
-        return None
-    invoice = db.session.get(Invoice, entry.invoice_id)
-    earliest = payable_from(invoice.contract.guarantee_ends_on, current_terms().hold_days)
-    if invoice.fully_paid_on is not None and invoice.fully_paid_on > earliest:
-        return invoice.fully_paid_on
-    return earliest

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from billing.models import Client
+from billing.models import Client, Contract, Invoice
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
@@ -20,7 +20,7 @@ from leads.models import Lead, LeadSubmission
 from leads.rules import AttributionStatus, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead
 from notifications.services import enqueue
-from referrals.ledger import expected_payable_on
+from referrals.commission import expected_payable_on
 from referrals.models import (
     CommissionEntry,
     EntryState,
@@ -30,6 +30,7 @@ from referrals.models import (
     Referrer,
     ReferrerStatus,
 )
+from referrals.settings import current_terms
 
 TOKEN_LIFETIME = timedelta(minutes=30)
 SESSION_DAYS = 30
@@ -168,9 +169,12 @@ def refer_company(referrer: Referrer, data: dict) -> Lead:
 def portal_ledger(referrer: Referrer) -> list[dict]:
     """The referrer's entries with the company each is for and, while pending, the date it
     is expected to become payable."""
+    hold_days = current_terms().hold_days
     rows = db.session.execute(
-        sa.select(CommissionEntry, Client.name)
+        sa.select(CommissionEntry, Client.name, Invoice.fully_paid_on, Contract.guarantee_ends_on)
         .outerjoin(Client, Client.id == CommissionEntry.client_id)
+        .outerjoin(Invoice, Invoice.id == CommissionEntry.invoice_id)
+        .outerjoin(Contract, Contract.id == Invoice.contract_id)
         .where(CommissionEntry.referrer_id == referrer.id)
         .order_by(CommissionEntry.id.desc())
     )
@@ -178,9 +182,11 @@ def portal_ledger(referrer: Referrer) -> list[dict]:
         {
             "entry": entry,
             "company": company or "",
-            "payable_on": expected_payable_on(entry) if entry.state == EntryState.PENDING else None,
+            "payable_on": expected_payable_on(fully_paid_on, ends_on, hold_days)
+            if entry.state == EntryState.PENDING and ends_on is not None
+            else None,
         }
-        for entry, company in rows
+        for entry, company, fully_paid_on, ends_on in rows
     ]
 
 

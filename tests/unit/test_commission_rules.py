@@ -145,3 +145,17 @@ def test_approve_due_table(paid_on, ends, hold, suspended, as_of, approved):
 
 def test_an_entry_is_payable_the_day_after_guarantee_plus_hold():
     assert payable_from(date(2026, 3, 1), 7) == date(2026, 3, 9)
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "payable"),
+    [
+        (None, date(2026, 3, 9)),
+        (date(2026, 3, 2), date(2026, 3, 9)),
+        (date(2026, 3, 20), date(2026, 3, 20)),
+    ],
+)
+def test_a_pending_entry_is_expected_payable_after_the_hold_or_once_paid(paid_on, payable):
+    from referrals.commission import expected_payable_on
+
+    assert expected_payable_on(paid_on, date(2026, 3, 1), 7) == payable
