@@ -107,6 +107,8 @@ def new():
 @roles_required(*STAFF)
 def detail(lead_id: int):
     lead = get_lead(lead_id) or abort(404)
+    can_convert = lead.is_open and current_user.has_role(*STAFF)
+    can_attribute = lead.status != LeadStatus.WON and current_user.has_role(*MONEY_KEEPERS)
     status_form = StatusForm(status=lead.status.value)
     owner_form = OwnerForm(owner_email=lead.owner.email if lead.owner else "none")
     owner_form.owner_email.choices = options([("none", "Unassigned"), *_staff_choices()])
@@ -124,11 +126,11 @@ def detail(lead_id: int):
         status_form=status_form,
         owner_form=owner_form,
         can_edit=current_user.has_role(*LEAD_EDITORS),
-        can_convert=lead.is_open and current_user.has_role(*STAFF),
-        convert_form=ConvertForm(clients=all_clients()),
-        contract=contract_for_lead(lead.id),
-        can_attribute=lead.status.value != "won" and current_user.has_role(*MONEY_KEEPERS),
-        attribution_form=attribution_form(),
+        can_convert=can_convert,
+        convert_form=ConvertForm(clients=all_clients()) if can_convert else None,
+        contract=contract_for_lead(lead.id) if lead.status == LeadStatus.WON else None,
+        can_attribute=can_attribute,
+        attribution_form=attribution_form() if can_attribute else None,
     )
 
 
