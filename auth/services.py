@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 
 from auth.models import ApiToken, Role, User
 from auth.passwords import dummy_verify, hash_password, verify_password
@@ -69,9 +70,13 @@ def create_token(email: str) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    api_token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
-    )
-    if api_token is None or not api_token.user.active:
-        return None
-    return api_token.user
+    """The token's active owner. Remembered for the request: the public rate limit and the
+    API's authentication both ask."""
+    cache = request.environ.setdefault("users_by_token", {}) if has_request_context() else {}
+    if token not in cache:
+        api_token = db.session.scalar(
+            sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+        )
+        active = api_token is not None and api_token.user.active
+        cache[token] = api_token.user if active else None
+    return cache[token]
