@@ -6,6 +6,6 @@ process."""
 
 import os
 
-from core.app import create_app
+from application.factory import create_app
 
 app = create_app(require_secret_key=os.environ.get("FLASK_RUN_FROM_CLI") != "true")

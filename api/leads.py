@@ -6,8 +6,8 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.errors import ApiError
 from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST, as_form_data, check_types, json_body
+from auth.ratelimit import public_api_write
 from auth.roles import LEAD_EDITORS, STAFF
-from core.ratelimit import public_api_write
 from leads.forms import LeadFieldsForm
 from leads.queries import page_of_leads, parse_filters
 from leads.rules import LeadSource

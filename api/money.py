@@ -20,13 +20,13 @@ from billing.invoices import (
     write_off,
 )
 from billing.serialize import claim_to_dict, invoice_to_dict
+from commissions.models import CommissionEntry, EntryState
+from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
+from commissions.payouts import get_payout, mark_paid, run_approve_due, run_payouts
+from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
 from core.pagination import clamp_limit
-from referrals.models import CommissionEntry, EntryState
-from referrals.payout_csv import PAYOUT_CSV_HEADER, payout_rows
-from referrals.payouts import get_payout, mark_paid, run_approve_due, run_payouts
-from referrals.serialize import entry_to_dict, payout_to_dict
 
 INVOICE_SCHEMA = {
     "number": TEXT,

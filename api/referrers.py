@@ -6,12 +6,12 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.errors import ApiError
 from api.parsing import BOOLEAN, ID, TEXT, as_form_data, check_types, json_body
+from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
-from core.ratelimit import public_api_write
+from commissions.ledger import balance_cents
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
-from referrals.ledger import balance_cents
 from referrals.serialize import referrer_to_dict
 from referrals.services import change_attribution, decide, get_referrer, sign_up
 

@@ -9,6 +9,7 @@ from flask import has_request_context, request
 from auth.models import ApiToken, Role, User
 from auth.passwords import dummy_verify, hash_password, verify_password
 from core.extensions import db
+from core.unit_of_work import use_case
 from core.validation import InvalidValue, normalise_email_address
 
 MIN_PASSWORD_LENGTH = 10
@@ -27,6 +28,7 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+@use_case
 def create_user(email: str, role: str, password: str) -> User:
     try:
         email = normalise_email_address(email)
@@ -42,7 +44,6 @@ def create_user(email: str, role: str, password: str) -> User:
         raise AccountError(f"{email} already has an account")
     user = User(email=email, role=role, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -58,6 +59,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case
 def create_token(email: str) -> str:
     """Returns the token once; only its hash is stored."""
     user = find_user(email)
@@ -65,7 +67,6 @@ def create_token(email: str) -> str:
         raise AccountError(f"No staff account for {email}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
-    db.session.commit()
     return token
 
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from application.factory import create_app
 from auth.services import create_user
-from core.app import create_app
 from core.company import company_key, free_mail_domains
 from core.db import utcnow
 from core.extensions import db

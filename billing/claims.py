@@ -6,7 +6,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from auth.models import Role, User
 from billing.guarantee import claim_rejection, needs_admin_to_backdate
@@ -23,13 +22,15 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
-from billing.services import cancel_reminder, primary_contact
+from billing.services import cancel_reminder, first_contract, primary_contact
+from billing.signals import claim_accepted, invoice_changed
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
-from leads.models import Lead, LeadEvent
+from core.unit_of_work import use_case
+from leads.models import Lead
+from leads.services import record_event
 from notifications.services import enqueue
-from referrals.ledger import client_referral, first_contract, reconcile_invoice
 
 
 @dataclass
@@ -52,45 +53,47 @@ def file_claim(contract_id: int, data: ClaimInput, actor: User) -> GuaranteeClai
         raise ServiceError("invalid", "Say what the client said.", {"reason": ["Required."]})
     if needs_admin_to_backdate(data.claimed_on, today) and not actor.has_role(Role.ADMIN):
         raise ServiceError("forbidden", "A claim dated more than 7 days ago needs an admin.")
-    try:
-        contract = db.session.scalar(
-            sa.select(Contract).where(Contract.id == contract_id).with_for_update()
-        )
-        if contract is None:
-            raise ServiceError("not_found", "No such contract.")
-        code = claim_rejection(
-            data.claimed_on,
-            today,
-            contract.status == ContractStatus.ACTIVE,
-            _client_already_claimed(contract.client_id),
-            first_contract(contract.client_id).id == contract.id,
-            contract.start_date,
-            contract.guarantee_ends_on,
-        )
-        claim = GuaranteeClaim(
-            contract_id=contract.id,
-            client_id=contract.client_id,
-            claimed_on=data.claimed_on,
-            reason=data.reason.strip(),
-            channel=channel,
-            entered_by=actor,
-            status=ClaimStatus.REJECTED if code else ClaimStatus.ACCEPTED,
-            rejection_code=code,
-        )
-        db.session.add(claim)
-        db.session.flush()
-        if code is None:
-            _accept(contract, claim, actor)
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
-    except IntegrityError:
-        # A concurrent claim was accepted first: file this one again, to be kept as rejected.
-        db.session.rollback()
-        return file_claim(contract_id, data, actor)
-    if code is not None:
+    claim = _record_claim(contract_id, data, channel, actor, today)
+    if claim.rejection_code is not None:
+        code = claim.rejection_code
         raise ServiceError(code, _REJECTION_MESSAGES[code], claim_id=claim.id)
+    return claim
+
+
+@use_case(retry_on_conflict=True)
+def _record_claim(
+    contract_id: int, data: ClaimInput, channel: ClaimChannel, actor: User, today: date
+) -> GuaranteeClaim:
+    """Kept either way. A concurrent claim accepted first (the one-per-client unique index)
+    makes the retry keep this one as rejected."""
+    contract = db.session.scalar(
+        sa.select(Contract).where(Contract.id == contract_id).with_for_update()
+    )
+    if contract is None:
+        raise ServiceError("not_found", "No such contract.")
+    code = claim_rejection(
+        data.claimed_on,
+        today,
+        contract.status == ContractStatus.ACTIVE,
+        _client_already_claimed(contract.client_id),
+        first_contract(contract.client_id).id == contract.id,
+        contract.start_date,
+        contract.guarantee_ends_on,
+    )
+    claim = GuaranteeClaim(
+        contract_id=contract.id,
+        client_id=contract.client_id,
+        claimed_on=data.claimed_on,
+        reason=data.reason.strip(),
+        channel=channel,
+        entered_by=actor,
+        status=ClaimStatus.REJECTED if code else ClaimStatus.ACCEPTED,
+        rejection_code=code,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    if code is None:
+        _accept(contract, claim, actor)
     return claim
 
 
@@ -135,21 +138,20 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
             )
             invoice.refunded_cents = invoice.paid_cents
         mark_void(invoice, "Satisfaction guarantee")
-        reconcile_invoice(invoice)
+        invoice_changed.send(invoice)
     contract.status = ContractStatus.TERMINATED
     contract.end_date = claim.claimed_on
     contract.termination_reason = TerminationReason.SATISFACTION_GUARANTEE
     cancel_reminder(contract, "Cancelled by a guarantee claim.")
-    db.session.add(
-        LeadEvent(
-            lead_id=contract.lead_id,
-            kind="contract",
-            actor=actor,
-            detail=f"Guarantee claim accepted on {claim.claimed_on}: contract "
-            f"#{contract.id} terminated free of charge.",
-        )
+    record_event(
+        contract.lead_id,
+        "contract",
+        f"Guarantee claim accepted on {claim.claimed_on}: contract "
+        f"#{contract.id} terminated free of charge.",
+        actor,
     )
     _enqueue_claim_emails(contract, claim)
+    claim_accepted.send("billing", contract=contract, claim=claim)
 
 
 def _enqueue_claim_emails(contract: Contract, claim: GuaranteeClaim) -> None:
@@ -160,10 +162,3 @@ def _enqueue_claim_emails(contract: Contract, claim: GuaranteeClaim) -> None:
     lead = db.session.get(Lead, contract.lead_id)
     owner = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
     enqueue("claim_accepted_sales", owner, context)
-    referred = client_referral(contract.client_id)
-    if referred is not None:
-        enqueue(
-            "claim_accepted_referrer",
-            referred.referrer.email,
-            {"client": contract.client, "referrer": referred.referrer},
-        )

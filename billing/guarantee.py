@@ -60,3 +60,17 @@ def claim_rejection(
 def needs_admin_to_backdate(claimed_on: date, today: date) -> bool:
     """A claim dated more than 7 days before the day it is entered needs an admin."""
     return claimed_on < today - timedelta(days=BACKDATE_LIMIT_DAYS)
+
+
+def guarantee_countdown(contract, today: date) -> str:
+    """ "(12 days left)", "(last day)" or "(closed)" for an active contract."""
+    if contract.status.value != "active":
+        return ""
+    days = (contract.guarantee_ends_on - today).days
+    if days < 0:
+        return "(closed)"
+    if days == 0:
+        return "(last day)"
+    if contract.start_date > today:
+        return f"(starts in {(contract.start_date - today).days} days)"
+    return f"({days} day{'s' if days != 1 else ''} left)"

@@ -1,13 +1,12 @@
 """Invoices, payments, refunds, write-offs and voids (SPEC §4). Every event locks the
-invoice row, checks the rules, updates the totals and reconciles the commission ledger in
-the same transaction. `external_id` makes retries safe: the same body again answers the
-same record, another body 409."""
+invoice row, checks the rules, updates the totals and sends `invoice_changed`, on which the
+commission ledger reconciles in the same transaction. `external_id` makes retries safe: the
+same body again answers the same record, another body 409."""
 
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from billing.models import (
     Contract,
@@ -20,11 +19,12 @@ from billing.models import (
     TerminationReason,
 )
 from billing.services import check_currency
+from billing.signals import invoice_changed
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
-from referrals.ledger import reconcile_invoice
+from core.unit_of_work import run_in_transaction
 
 
 @dataclass
@@ -63,21 +63,9 @@ def _idempotent(model, external_id: str | None, same: dict) -> object | None:
 
 
 def _in_transaction(work):
-    """Run `work` and commit; a concurrent duplicate (unique constraint) is retried once,
-    when the idempotency check then finds the earlier record."""
-    for attempt in range(2):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except ServiceError:
-            db.session.rollback()
-            raise
-        except IntegrityError:
-            db.session.rollback()
-            if attempt:
-                raise
-    raise RuntimeError("unreachable")  # pragma: no cover
+    """One unit of work; a concurrent duplicate (unique constraint) is retried once, when the
+    idempotency check then finds the earlier record."""
+    return run_in_transaction(work, retry_on_conflict=True)
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
@@ -195,7 +183,7 @@ def record_payment(
             invoice.status = InvoiceStatus.PAID
             invoice.fully_paid_on = _latest_payment_date(invoice.id, paid_on)
         db.session.flush()
-        reconcile_invoice(invoice)
+        invoice_changed.send(invoice)
         return Recorded(invoice, created=True)
 
     return _in_transaction(work)
@@ -241,7 +229,7 @@ def record_refund(
         )
         invoice.refunded_cents += amount_cents
         db.session.flush()
-        reconcile_invoice(invoice)
+        invoice_changed.send(invoice)
         return Recorded(invoice, created=True)
 
     return _in_transaction(work)
@@ -264,7 +252,7 @@ def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
         invoice.status = InvoiceStatus.PAID
         invoice.fully_paid_on = _latest_payment_date(invoice.id, written_off_on)
         db.session.flush()
-        reconcile_invoice(invoice)
+        invoice_changed.send(invoice)
         return invoice
 
     return _in_transaction(work)
@@ -284,7 +272,7 @@ def void(invoice_id: int, reason: str) -> Invoice:
                 "void_with_money_paid", "Money was paid on this invoice; refund it first."
             )
         mark_void(invoice, reason.strip())
-        reconcile_invoice(invoice)
+        invoice_changed.send(invoice)
         return invoice
 
     return _in_transaction(work)

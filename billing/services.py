@@ -5,7 +5,6 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from billing.guarantee import guarantee_ends_on, reminder_date, start_date_editable
@@ -19,17 +18,18 @@ from billing.models import (
     Invoice,
     TerminationReason,
 )
+from billing.signals import lead_converted
 from core.company import email_domain, free_mail_domains, is_free_mail
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.time import is_supported_date, local_moment_utc
 from core.today import business_today
+from core.unit_of_work import use_case
 from core.urls import absolute_url
-from leads.models import Lead, LeadEvent
-from leads.rules import LeadStatus
-from notifications.models import OutboxMessage, OutboxStatus
-from notifications.services import enqueue
+from leads.models import Lead
+from leads.services import lock_lead, mark_won, record_event
+from notifications.services import cancel_pending, enqueue, reschedule_pending
 
 REMINDER_HOUR = 9
 ENDABLE_REASONS = (
@@ -61,73 +61,44 @@ def check_currency(currency: str) -> None:
         )
 
 
+@use_case(retry_on_conflict=True)
 def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
-    """See `_convert`; a concurrent conversion that created the same client first makes
-    this one retry once, and reuse that client."""
-    try:
-        return _convert(lead_id, terms, actor)
-    except IntegrityError:
-        db.session.rollback()
-        return _convert(lead_id, terms, actor)
-
-
-def _convert(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
     """Any open lead → won: the client (reused for the same company, or the one picked),
     the lead's person as its primary contact, and the contract; emails the guarantee
-    deadline to the client and queues the sales owner's reminder."""
-    try:
-        lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
-        if lead is None:
-            raise ServiceError("not_found", "No such lead.")
-        if not lead.is_open:
-            raise ServiceError(
-                "illegal_transition",
-                f"A {lead.status.value} lead cannot be converted.",
-                {"status": ["Only an open lead can be converted."]},
-            )
-        check_currency(terms.currency)
-        _check_start_date(terms.start_date)
-        client = _client_for(lead, terms.client_id)
-        contact = _make_primary_contact(client, lead)
-        ends_on = guarantee_ends_on(terms.start_date, current_app.config["GUARANTEE_GRACE_DAYS"])
-        contract = Contract(
-            client=client,
-            lead_id=lead.id,
-            start_date=terms.start_date,
-            guarantee_ends_on=ends_on,
-            engineers=terms.engineers,
-            monthly_rate_cents=terms.monthly_rate_cents,
-            currency=terms.currency.upper(),
-            created_by=actor,
+    deadline to the client and queues the sales owner's reminder. A concurrent conversion
+    that created the same client first makes the retry reuse that client."""
+    lead = lock_lead(lead_id)
+    if not lead.is_open:
+        raise ServiceError(
+            "illegal_transition",
+            f"A {lead.status.value} lead cannot be converted.",
+            {"status": ["Only an open lead can be converted."]},
         )
-        db.session.add(contract)
-        lead.status = LeadStatus.WON
-        db.session.flush()
-        db.session.add(
-            LeadEvent(
-                lead_id=lead.id,
-                kind="status",
-                actor=actor,
-                detail=f"Converted: client {client.name}, contract "
-                f"#{contract.id} starting {terms.start_date}.",
-            )
-        )
-        _enqueue_guarantee_deadline(contract, contact)
-        _enqueue_owner_reminder(contract, lead)
-        if lead.referrer is not None:
-            enqueue(
-                "became_client",
-                lead.referrer.email,
-                {
-                    "referrer": lead.referrer,
-                    "client": client,
-                    "portal_url": absolute_url("portal.home"),
-                },
-            )
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
+    check_currency(terms.currency)
+    _check_start_date(terms.start_date)
+    client = _client_for(lead, terms.client_id)
+    contact = _make_primary_contact(client, lead)
+    ends_on = guarantee_ends_on(terms.start_date, current_app.config["GUARANTEE_GRACE_DAYS"])
+    contract = Contract(
+        client=client,
+        lead_id=lead.id,
+        start_date=terms.start_date,
+        guarantee_ends_on=ends_on,
+        engineers=terms.engineers,
+        monthly_rate_cents=terms.monthly_rate_cents,
+        currency=terms.currency.upper(),
+        created_by=actor,
+    )
+    db.session.add(contract)
+    db.session.flush()
+    mark_won(
+        lead,
+        actor,
+        f"Converted: client {client.name}, contract #{contract.id} starting {terms.start_date}.",
+    )
+    _enqueue_guarantee_deadline(contract, contact)
+    _enqueue_owner_reminder(contract, lead)
+    lead_converted.send("billing", contract=contract, lead=lead)
     return contract
 
 
@@ -216,14 +187,19 @@ def _enqueue_owner_reminder(contract: Contract, lead: Lead) -> None:
 
 def cancel_reminder(contract: Contract, why: str) -> None:
     """The sales owner's guarantee reminder no longer applies."""
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key == reminder_key(contract),
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error=why)
+    cancel_pending(reminder_key(contract), why)
+
+
+def first_contract(client_id: int) -> Contract:
+    """The client's contract with the earliest `start_date` (SPEC §4): the one that carries
+    the guarantee and starts the commission months."""
+    query = (
+        sa.select(Contract)
+        .where(Contract.client_id == client_id)
+        .order_by(Contract.start_date, Contract.id)
+        .limit(1)
     )
+    return db.session.scalar(query)
 
 
 def get_contract(contract_id: int) -> Contract | None:
@@ -253,83 +229,64 @@ def _lock_contract(contract_id: int) -> Contract:
     return contract
 
 
+@use_case
 def change_start_date(
     contract_id: int, start_date: date, actor: User, today: date | None = None
 ) -> Contract:
     """Until the start date has passed; the guarantee window and the reminder move with it."""
     today = today or business_today()
-    try:
-        contract = _lock_contract(contract_id)
-        if contract.status != ContractStatus.ACTIVE:
-            raise ServiceError("contract_terminated", "The contract has ended.")
-        if not start_date_editable(contract.start_date, today):
-            raise _invalid("start_date", "The start date has passed and can no longer change.")
-        _check_start_date(start_date)
-        if start_date < today:
-            raise _invalid("start_date", "The new start date is in the past.")
-        if start_date != contract.start_date:
-            old = contract.start_date
-            contract.start_date = start_date
-            contract.guarantee_ends_on = guarantee_ends_on(
-                start_date, current_app.config["GUARANTEE_GRACE_DAYS"]
-            )
-            db.session.add(
-                LeadEvent(
-                    lead_id=contract.lead_id,
-                    kind="contract",
-                    actor=actor,
-                    detail=f"Contract #{contract.id} start date {old} → {start_date}.",
-                )
-            )
-            db.session.execute(
-                sa.update(OutboxMessage)
-                .where(
-                    OutboxMessage.dedupe_key == reminder_key(contract),
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                )
-                .values(send_after=_reminder_send_after(contract))
-            )
-            contact = primary_contact(contract.client)
-            if contact is not None:
-                _enqueue_guarantee_deadline(contract, contact)
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
+    contract = _lock_contract(contract_id)
+    if contract.status != ContractStatus.ACTIVE:
+        raise ServiceError("contract_terminated", "The contract has ended.")
+    if not start_date_editable(contract.start_date, today):
+        raise _invalid("start_date", "The start date has passed and can no longer change.")
+    _check_start_date(start_date)
+    if start_date < today:
+        raise _invalid("start_date", "The new start date is in the past.")
+    if start_date != contract.start_date:
+        old = contract.start_date
+        contract.start_date = start_date
+        contract.guarantee_ends_on = guarantee_ends_on(
+            start_date, current_app.config["GUARANTEE_GRACE_DAYS"]
+        )
+        record_event(
+            contract.lead_id,
+            "contract",
+            f"Contract #{contract.id} start date {old} → {start_date}.",
+            actor,
+        )
+        reschedule_pending(reminder_key(contract), _reminder_send_after(contract))
+        contact = primary_contact(contract.client)
+        if contact is not None:
+            _enqueue_guarantee_deadline(contract, contact)
     return contract
 
 
+@use_case
 def end_contract(
     contract_id: int, end_date: date, reason: str, note: str | None, actor: User
 ) -> Contract:
     """Finance ends a contract (not the guarantee: that is a claim)."""
+    contract = _lock_contract(contract_id)
     try:
-        contract = _lock_contract(contract_id)
-        try:
-            termination = TerminationReason(reason)
-        except ValueError:
-            termination = None
-        if termination not in ENDABLE_REASONS:
-            raise _invalid("reason", "One of client_ended, non_payment, other.")
-        if contract.status != ContractStatus.ACTIVE:
-            raise ServiceError("contract_terminated", "The contract has already ended.")
-        if end_date < contract.start_date:
-            raise _invalid("end_date", "The end date is before the start date.")
-        contract.status = ContractStatus.TERMINATED
-        contract.end_date = end_date
-        contract.termination_reason = termination
-        contract.termination_note = note
-        db.session.add(
-            LeadEvent(
-                lead_id=contract.lead_id,
-                kind="contract",
-                actor=actor,
-                detail=f"Contract #{contract.id} ended {end_date} ({termination.value}).",
-            )
-        )
-        cancel_reminder(contract, "Cancelled: the contract ended.")
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
+        termination = TerminationReason(reason)
+    except ValueError:
+        termination = None
+    if termination not in ENDABLE_REASONS:
+        raise _invalid("reason", "One of client_ended, non_payment, other.")
+    if contract.status != ContractStatus.ACTIVE:
+        raise ServiceError("contract_terminated", "The contract has already ended.")
+    if end_date < contract.start_date:
+        raise _invalid("end_date", "The end date is before the start date.")
+    contract.status = ContractStatus.TERMINATED
+    contract.end_date = end_date
+    contract.termination_reason = termination
+    contract.termination_note = note
+    record_event(
+        contract.lead_id,
+        "contract",
+        f"Contract #{contract.id} ended {end_date} ({termination.value}).",
+        actor,
+    )
+    cancel_reminder(contract, "Cancelled: the contract ended.")
     return contract

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
-from billing.guarantee import start_date_editable
+from billing.guarantee import guarantee_countdown, start_date_editable
 from billing.models import Client, Contract, TerminationReason
 from billing.services import (
     ContractTerms,
@@ -26,6 +26,7 @@ from core.service_errors import ServiceError
 from core.today import business_today
 
 bp = Blueprint("billing_staff", __name__, url_prefix="/dashboard")
+bp.add_app_template_global(guarantee_countdown)
 
 
 def all_clients() -> list[Client]:

@@ -1,1 +1,2 @@
-"""Cross-cutting pieces: the app factory (core.app), configuration, database, money, time."""
+"""The bottom of the stack: configuration, the database and its unit of work, money, time,
+security headers, error pages. Knows no feature."""

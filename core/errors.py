@@ -1,12 +1,12 @@
-"""Error pages for people and the JSON envelope for /api/; never a bare 500 traceback."""
+"""Error pages for people; never a bare 500 traceback. The application factory sends /api/
+paths to the API's JSON envelope instead."""
 
 import logging
 
-from flask import render_template, request
+from flask import render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.errors import http_error_response
 from core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,7 @@ EXPLANATIONS = {
 }
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def handle_http_error(error: HTTPException):
-    if _wants_json():
-        return http_error_response(error)
+def error_page(error: HTTPException):
     status = error.code or 500
     message = EXPLANATIONS.get(status, error.description)
     if isinstance(error, CSRFError):
@@ -46,7 +40,8 @@ def handle_http_error(error: HTTPException):
     ), status
 
 
-def handle_unexpected_error(error: Exception):
+def log_unexpected_error(error: Exception) -> InternalServerError:
+    """Logged with its traceback; whatever the request had not committed is rolled back."""
     log.exception("unhandled error", exc_info=error)
     db.session.rollback()
-    return handle_http_error(InternalServerError())
+    return InternalServerError()

@@ -1,6 +1,6 @@
 """Template filters: how dates, times and statuses look on pages."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -13,27 +13,12 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(local_day)
     app.add_template_filter(format_cents, "money")
-    app.add_template_global(guarantee_countdown)
     app.add_template_filter(percent_of_basis_points, "percent")
 
 
 def percent_of_basis_points(basis_points: int) -> str:
     """1000 → "10 %", 1250 → "12.5 %"."""
     return f"{basis_points / 100:g} %"
-
-
-def guarantee_countdown(contract, today: date) -> str:
-    """ "(12 days left)", "(last day)" or "(closed)" for an active contract."""
-    if contract.status.value != "active":
-        return ""
-    days = (contract.guarantee_ends_on - today).days
-    if days < 0:
-        return "(closed)"
-    if days == 0:
-        return "(last day)"
-    if contract.start_date > today:
-        return f"(starts in {(contract.start_date - today).days} days)"
-    return f"({days} day{'s' if days != 1 else ''} left)"
 
 
 def local_datetime(moment: datetime | None) -> str:

@@ -14,9 +14,10 @@ from billing.services import ContractTerms, convert_lead
 from core.db import utcnow
 from core.extensions import db
 from core.today import business_today
+from core.unit_of_work import use_case
 from leads.models import Lead, LeadEvent, LeadSubmission
 from leads.rules import OPEN_STATUSES, LeadSource, LeadStatus
-from leads.services import Arrival, submit_lead, update_lead
+from leads.services import Arrival, add_note, submit_lead, update_lead
 from notifications.models import OutboxMessage, OutboxStatus
 from referrals.services import decide, sign_up
 
@@ -105,8 +106,10 @@ def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
+@use_case
 def seed(rng: random.Random | None = None) -> dict[str, str]:
-    """Staff accounts (returns their passwords) and leads over the past twelve weeks."""
+    """Staff accounts (returns their passwords) and leads over the past twelve weeks, in one
+    transaction: a failed seed leaves the database empty."""
     rng = rng or random.Random(7)
     passwords = {}
     for email, role in STAFF:
@@ -125,7 +128,6 @@ def seed(rng: random.Random | None = None) -> dict[str, str]:
             status=OutboxStatus.CANCELLED, last_error="Demo data: not sent."
         )
     )
-    db.session.commit()
     return passwords
 
 
@@ -261,12 +263,9 @@ def _seed_lead(rng, number, now, sales, admin, code=None) -> None:
     elif target != LeadStatus.NEW:
         update_lead(lead.id, actor, status=target.value)
     if rng.random() < 0.6:
-        db.session.add(
-            LeadEvent(lead_id=lead.id, kind="note", detail=rng.choice(NOTES), actor=actor)
-        )
+        add_note(lead.id, rng.choice(NOTES), actor)
     db.session.flush()
     _backdate(lead.id, now - timedelta(days=rng.uniform(0, 84)), now, rng)
-    db.session.commit()
 
 
 def _backdate(lead_id: int, created, now, rng) -> None:

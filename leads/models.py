@@ -13,7 +13,6 @@ from leads.rules import (
     LeadStatus,
     StartTimeline,
 )
-from referrals.models import Referrer
 
 _OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
 
@@ -90,7 +89,6 @@ class Lead(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
-    referrer: Mapped[Referrer | None] = relationship(foreign_keys=[referrer_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from auth.models import User
 from core.db import utcnow
 from core.extensions import db
+from core.unit_of_work import use_case
 from leads.models import QuarantinedSubmission
 from leads.rules import LeadSource
 from leads.services import Arrival, LeadError, SubmitResult, submit_lead
@@ -14,6 +15,7 @@ from leads.services import Arrival, LeadError, SubmitResult, submit_lead
 KEEP_DAYS = 30
 
 
+@use_case
 def quarantine(data: dict, reason: str, arrival: Arrival) -> QuarantinedSubmission:
     payload = {
         **data,
@@ -25,7 +27,6 @@ def quarantine(data: dict, reason: str, arrival: Arrival) -> QuarantinedSubmissi
         reason=reason, payload=payload, client_address=arrival.client_address
     )
     db.session.add(row)
-    db.session.commit()
     return row
 
 
@@ -38,6 +39,7 @@ def list_quarantine() -> list[QuarantinedSubmission]:
     return list(db.session.scalars(query))
 
 
+@use_case(retry_on_conflict=True)
 def restore(quarantine_id: int, actor: User) -> SubmitResult:
     """Make the caught submission a lead, as if it had come through the form."""
     row = db.session.scalar(
@@ -46,7 +48,6 @@ def restore(quarantine_id: int, actor: User) -> SubmitResult:
         .with_for_update()
     )
     if row is None or row.restored_lead_id is not None:
-        db.session.rollback()
         raise LeadError("not_found", "That submission is not in quarantine.")
     payload = dict(row.payload)
     arrival = Arrival(
@@ -57,17 +58,16 @@ def restore(quarantine_id: int, actor: User) -> SubmitResult:
         utm=payload.pop("_utm", None) or {},
         actor=actor,
     )
-
-    def mark_restored(lead) -> None:
-        row.restored_lead_id = lead.id
-
-    return submit_lead(payload, arrival, on_saved=mark_restored)
+    result = submit_lead(payload, arrival)
+    row.restored_lead_id = result.lead.id
+    return result
 
 
-def purge_expired() -> int:
+@use_case
+def purge_expired(_sender: object = None) -> int:
+    """Also run after each pass of the sender's loop (`sender_pass_finished`)."""
     cutoff = utcnow() - timedelta(days=KEEP_DAYS)
     deleted = db.session.execute(
         sa.delete(QuarantinedSubmission).where(QuarantinedSubmission.created_at < cutoff)
     ).rowcount
-    db.session.commit()
     return deleted

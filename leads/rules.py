@@ -116,3 +116,9 @@ def query_words(q: str) -> list[str]:
         else:
             words.extend(_WORD.findall(chunk))
     return [word[:200] for word in dict.fromkeys(words) if word]
+
+
+def normalise_referral_code(raw: str | None) -> str | None:
+    """A referral code as stored on a lead: trimmed and upper-cased; None for nothing at all."""
+    code = (raw or "").strip().upper()
+    return code or None

@@ -1,6 +1,5 @@
-"""Lead use cases. Each public function is one transaction and commits it."""
+"""Lead use cases. Each `@use_case` function is one unit of work (core.unit_of_work)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -13,12 +12,19 @@ from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
+from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead, LeadEvent, LeadSearchTerm, LeadSubmission
-from leads.rules import OPEN_STATUSES, LeadSource, LeadStatus, search_terms, transition_error
+from leads.rules import (
+    OPEN_STATUSES,
+    LeadSource,
+    LeadStatus,
+    normalise_referral_code,
+    search_terms,
+    transition_error,
+)
+from leads.signals import lead_created
 from notifications.services import enqueue
-from referrals.codes import normalise_code
-from referrals.services import attribute_new_lead
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 ROUND_ROBIN = "round_robin"
@@ -48,29 +54,16 @@ class SubmitResult:
     created: bool
 
 
-def submit_lead(
-    data: dict, arrival: Arrival, on_saved: Callable[[Lead], None] | None = None
-) -> SubmitResult:
-    """A new lead, or another submission on the open lead with the same email.
-    `on_saved` joins the same transaction (restoring from quarantine marks its row)."""
-    for _attempt in range(2):
-        existing = _open_lead_with_email(data["email"])
-        if existing is not None:
-            _add_submission(existing, data, arrival)
-            _enqueue_confirmation(existing, arrival)
-            result = SubmitResult(existing, created=False)
-        else:
-            try:
-                result = SubmitResult(_create_lead(data, arrival), created=True)
-            except IntegrityError:
-                # A concurrent twin created the lead first: become a submission on it.
-                db.session.rollback()
-                continue
-        if on_saved is not None:
-            on_saved(result.lead)
-        db.session.commit()
-        return result
-    raise RuntimeError("lead neither created nor found")  # pragma: no cover
+@use_case(retry_on_conflict=True)
+def submit_lead(data: dict, arrival: Arrival) -> SubmitResult:
+    """A new lead, or another submission on the open lead with the same email. A concurrent
+    twin that created the lead first makes the retry find it and add a submission."""
+    existing = _open_lead_with_email(data["email"])
+    if existing is not None:
+        _add_submission(existing, data, arrival)
+        _enqueue_confirmation(existing, arrival)
+        return SubmitResult(existing, created=False)
+    return SubmitResult(_create_lead(data, arrival), created=True)
 
 
 def _open_lead_with_email(email: str) -> Lead | None:
@@ -124,7 +117,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
         tech_stack=data.get("tech_stack"),
         start_timeline=data.get("start_timeline"),
         marketing_opt_in=bool(data.get("marketing_opt_in")),
-        referral_code=normalise_code(data.get("referral_code") or arrival.cookie_code),
+        referral_code=normalise_referral_code(data.get("referral_code") or arrival.cookie_code),
         landing_page=arrival.landing_page,
         http_referrer=arrival.http_referrer,
         client_address=arrival.client_address,
@@ -150,12 +143,20 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
         )
     )
     _record(lead, "created", f"Lead created ({arrival.source.value}).", arrival.actor)
-    attribute_new_lead(lead, lead.referral_code, business_today())
+    replies = lead_created.send(lead, today=business_today())
     if lead.owner is not None:
         _record(lead, "owner", f"Assigned to {lead.owner.email}.", arrival.actor)
-    _enqueue_new_lead(lead)
+    _enqueue_new_lead(lead, _merged_replies(replies))
     _enqueue_confirmation(lead, arrival)
     return lead
+
+
+def _merged_replies(replies: list[tuple[object, dict | None]]) -> dict:
+    """What `lead_created` receivers add to the new-lead email (the referrer's name)."""
+    merged = {}
+    for _receiver, reply in replies:
+        merged.update(reply or {})
+    return merged
 
 
 def _latest_open_lead_of_company(key: str) -> int | None:
@@ -204,12 +205,16 @@ def _assignable_user(email: str) -> User:
 
 
 def _record(lead: Lead, kind: str, detail: str, actor: User | None) -> None:
-    db.session.add(LeadEvent(lead_id=lead.id, kind=kind, detail=detail, actor=actor))
+    record_event(lead.id, kind, detail, actor)
 
 
-def _enqueue_new_lead(lead: Lead) -> None:
+def _enqueue_new_lead(lead: Lead, extra_context: dict) -> None:
     recipient = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
-    context = {"lead": lead, "lead_url": absolute_url("leads_staff.detail", lead_id=lead.id)}
+    context = {
+        **extra_context,
+        "lead": lead,
+        "lead_url": absolute_url("leads_staff.detail", lead_id=lead.id),
+    }
     enqueue("new_lead", recipient, context)
 
 
@@ -234,10 +239,9 @@ def get_lead(lead_id: int) -> Lead | None:
     return db.session.get(Lead, lead_id)
 
 
-def _lock_lead(lead_id: int) -> Lead:
+def lock_lead(lead_id: int) -> Lead:
     lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
     if lead is None:
-        db.session.rollback()
         raise LeadError("not_found", "No such lead.")
     return lead
 
@@ -276,6 +280,7 @@ def _apply_owner(lead: Lead, owner_email: str | None, actor: User) -> None:
 _UNSET = object()
 
 
+@use_case
 def update_lead(
     lead_id: int,
     actor: User,
@@ -285,29 +290,37 @@ def update_lead(
     owner_email: object = _UNSET,
 ) -> Lead:
     """Change status and/or owner in one transaction: all of it, or nothing."""
-    lead = _lock_lead(lead_id)
+    lead = lock_lead(lead_id)
+    if owner_email is not _UNSET:
+        _apply_owner(lead, owner_email, actor)
+    if status is not None:
+        _apply_status(lead, status, lost_reason, actor)
     try:
-        if owner_email is not _UNSET:
-            _apply_owner(lead, owner_email, actor)
-        if status is not None:
-            _apply_status(lead, status, lost_reason, actor)
-        db.session.commit()
-    except LeadError:
-        db.session.rollback()
-        raise
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         message = "Another open lead already has this email, so this one cannot reopen."
         raise LeadError("illegal_transition", message, {"status": [message]}) from None
     return lead
 
 
+@use_case
 def add_note(lead_id: int, body: str, actor: User) -> LeadEvent:
-    lead = _lock_lead(lead_id)
-    event = LeadEvent(lead_id=lead.id, kind="note", detail=body.strip(), actor=actor)
+    lead = lock_lead(lead_id)
+    return record_event(lead.id, "note", body.strip(), actor)
+
+
+def record_event(lead_id: int, kind: str, detail: str, actor: User | None) -> LeadEvent:
+    """The timeline API for other packages (contracts, attribution): an entry on the lead's
+    timeline, inside the caller's unit of work."""
+    event = LeadEvent(lead_id=lead_id, kind=kind, detail=detail, actor=actor)
     db.session.add(event)
-    db.session.commit()
     return event
+
+
+def mark_won(lead: Lead, actor: User | None, detail: str) -> None:
+    """Conversion (billing) is the only way to `won`; the caller holds the lead's lock."""
+    lead.status = LeadStatus.WON
+    record_event(lead.id, "status", detail, actor)
 
 
 def timeline(lead_id: int) -> list[LeadEvent]:

@@ -2,17 +2,18 @@
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from core.ratelimit import public_write
+from auth.ratelimit import public_write
 from leads.forms import HireForm
 from leads.quarantine import quarantine
-from leads.rules import LeadSource
+from leads.rules import LeadSource, normalise_referral_code
 from leads.services import UTM_FIELDS, Arrival, submit_lead
 from leads.spam import render_stamp, spam_reason
-from referrals.views import referral_cookie_code
 
 bp = Blueprint("leads_public", __name__)
 
 ARRIVAL_KEY = "arrival"
+REFERRAL_COOKIE = "ref"
+"""Set by /r/<code> (referrals); a code in the form beats it."""
 
 
 def remember_arrival() -> None:
@@ -35,7 +36,7 @@ def _arrival() -> Arrival:
         landing_page=stored.get("landing_page"),
         http_referrer=stored.get("http_referrer"),
         utm=stored.get("utm") or {},
-        cookie_code=referral_cookie_code(),
+        cookie_code=normalise_referral_code(request.cookies.get(REFERRAL_COOKIE)),
     )
 
 

@@ -1,7 +1,6 @@
 import click
 from flask import Blueprint
 
-from leads.quarantine import purge_expired
 from notifications.sender import send_loop, send_pass
 
 bp = Blueprint("outbox_cli", __name__, cli_group="outbox")
@@ -13,7 +12,7 @@ bp = Blueprint("outbox_cli", __name__, cli_group="outbox")
 def send_command(loop: bool, interval: float) -> None:
     """Try every message that is due once (exits 0 even when some fail)."""
     if loop:
-        send_loop(interval, housekeeping=purge_expired)
+        send_loop(interval)
         return
     result = send_pass()
     click.echo(f"sent {result.sent}, to retry {result.retried}, failed {result.failed}")

@@ -17,6 +17,7 @@ from flask_mail import Message
 from core.db import utcnow
 from core.extensions import db, mail
 from notifications.models import OutboxMessage, OutboxStatus
+from notifications.signals import sender_pass_finished
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,9 @@ def send_pass() -> PassResult:
     return result
 
 
-def send_loop(interval_seconds: float, housekeeping) -> None:
-    """Repeat passes until interrupted; `housekeeping` runs after each pass."""
+def send_loop(interval_seconds: float) -> None:
+    """Repeat passes until interrupted; other packages' housekeeping runs after each pass."""
     while True:
         send_pass()
-        housekeeping()
+        sender_pass_finished.send("outbox")
         time.sleep(interval_seconds)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import utcnow
 from core.extensions import db
+from core.unit_of_work import use_case
 from notifications.models import OutboxMessage, OutboxStatus
 
 SUBJECTS = {
@@ -78,6 +79,25 @@ def _dedupe_key_taken(dedupe_key: str) -> bool:
     return db.session.scalar(query) is not None
 
 
+def cancel_pending(dedupe_key: str, why: str) -> None:
+    """A queued message that no longer applies (a reminder after a claim) is not sent."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error=why)
+    )
+
+
+def reschedule_pending(dedupe_key: str, send_after: datetime) -> None:
+    """A queued message moves to another time (a reminder when the start date moves)."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(send_after=send_after)
+    )
+
+
+@use_case
 def resend(message_id: int) -> OutboxMessage | None:
     """A failed message goes back to the queue with a fresh count of tries."""
     message = db.session.get(OutboxMessage, message_id)
@@ -86,5 +106,4 @@ def resend(message_id: int) -> OutboxMessage | None:
     message.status = OutboxStatus.PENDING
     message.tries = 0
     message.send_after = utcnow()
-    db.session.commit()
     return message

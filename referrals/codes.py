@@ -12,11 +12,5 @@ def new_code(length: int = CODE_LENGTH) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def normalise_code(raw: str | None) -> str | None:
-    """Trimmed and upper-cased; None for nothing at all."""
-    code = (raw or "").strip().upper()
-    return code or None
-
-
 def is_well_formed(code: str) -> bool:
     return len(code) >= 6 and all(ch in ALPHABET for ch in code)

@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -101,18 +100,3 @@ class RateOverrideForm(FlaskForm):
         "Rate for this referrer (basis points; empty for the program rate)",
         validators=[Optional(), NumberRange(min=0, max=10_000)],
     )
-
-
-class AsOfForm(FlaskForm):
-    as_of = DateField("Business date", validators=[InputRequired("Required.")])
-
-
-class MarkPaidForm(FlaskForm):
-    paid_on = DateField("Paid on", validators=[InputRequired("Required.")])
-    reference = StringField(
-        "Payment reference", validators=[DataRequired("Required."), Length(max=200)]
-    )
-
-
-class BalanceWriteOffForm(FlaskForm):
-    reason = StringField("Why", validators=[DataRequired("Say why."), Length(max=500)])

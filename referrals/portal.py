@@ -9,28 +9,18 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from billing.models import Client, Contract, Invoice
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.time import local_day_start_utc
 from core.today import business_today
+from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead, LeadSubmission
 from leads.rules import AttributionStatus, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead
 from notifications.services import enqueue
-from referrals.commission import expected_payable_on
-from referrals.models import (
-    CommissionEntry,
-    EntryState,
-    Payout,
-    PayoutLine,
-    PortalToken,
-    Referrer,
-    ReferrerStatus,
-)
-from referrals.settings import current_terms
+from referrals.models import PortalToken, Referrer, ReferrerStatus
 
 TOKEN_LIFETIME = timedelta(minutes=30)
 SESSION_DAYS = 30
@@ -50,6 +40,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case
 def request_sign_in(email: str) -> None:
     """Mail a link to a known referrer (not a rejected one); say nothing either way."""
     referrer = db.session.scalar(sa.select(Referrer).where(Referrer.email == email))
@@ -63,7 +54,6 @@ def request_sign_in(email: str) -> None:
     )
     link = absolute_url("portal.confirm_sign_in", token=token)
     enqueue("portal_sign_in", referrer.email, {"referrer": referrer, "link": link})
-    db.session.commit()
 
 
 def token_is_usable(token: str) -> bool:
@@ -75,6 +65,7 @@ def token_is_usable(token: str) -> bool:
     return db.session.scalar(query) is not None
 
 
+@use_case
 def redeem(token: str) -> Referrer | None:
     """Use the token up (once, within 30 minutes): a conditional UPDATE, so two clicks
     cannot both succeed."""
@@ -89,7 +80,6 @@ def redeem(token: str) -> Referrer | None:
         .values(used_at=now)
         .returning(PortalToken.referrer_id)
     ).scalar()
-    db.session.commit()
     return None if used is None else db.session.get(Referrer, used)
 
 
@@ -164,37 +154,3 @@ def refer_company(referrer: Referrer, data: dict) -> Lead:
         "referral_code": referrer.code,
     }
     return submit_lead(fields, Arrival(source=LeadSource.REFERRAL)).lead
-
-
-def portal_ledger(referrer: Referrer) -> list[dict]:
-    """The referrer's entries with the company each is for and, while pending, the date it
-    is expected to become payable."""
-    hold_days = current_terms().hold_days
-    rows = db.session.execute(
-        sa.select(CommissionEntry, Client.name, Invoice.fully_paid_on, Contract.guarantee_ends_on)
-        .outerjoin(Client, Client.id == CommissionEntry.client_id)
-        .outerjoin(Invoice, Invoice.id == CommissionEntry.invoice_id)
-        .outerjoin(Contract, Contract.id == Invoice.contract_id)
-        .where(CommissionEntry.referrer_id == referrer.id)
-        .order_by(CommissionEntry.id.desc())
-    )
-    return [
-        {
-            "entry": entry,
-            "company": company or "",
-            "payable_on": expected_payable_on(fully_paid_on, ends_on, hold_days)
-            if entry.state == EntryState.PENDING and ends_on is not None
-            else None,
-        }
-        for entry, company, fully_paid_on, ends_on in rows
-    ]
-
-
-def payout_lines_of(referrer: Referrer) -> list[tuple[Payout, PayoutLine]]:
-    query = (
-        sa.select(Payout, PayoutLine)
-        .join(PayoutLine, PayoutLine.payout_id == Payout.id)
-        .where(PayoutLine.referrer_id == referrer.id)
-        .order_by(Payout.id.desc())
-    )
-    return [(payout, line) for payout, line in db.session.execute(query)]

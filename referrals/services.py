@@ -6,21 +6,22 @@ from datetime import date
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from auth.services import find_user
-from billing.models import Client, ClientContact, Contract, ContractStatus
+from billing.models import Client, ClientContact, Contract, ContractStatus, GuaranteeClaim
 from core.company import free_mail_domains
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
+from core.unit_of_work import use_case
 from core.urls import absolute_url
-from leads.models import Lead, LeadEvent
-from leads.rules import AttributionStatus, LeadStatus
+from leads.models import Lead
+from leads.rules import AttributionStatus, LeadStatus, normalise_referral_code
+from leads.services import lock_lead, record_event
 from notifications.services import enqueue
 from referrals.attribution import ReferrerFacts, refusal_reason, signup_refusal
-from referrals.codes import new_code, normalise_code
+from referrals.codes import new_code
 from referrals.models import Referrer, ReferrerStatus
 from referrals.settings import current_terms
 
@@ -45,42 +46,36 @@ class SignUp:
     created: bool
 
 
+@use_case(retry_on_conflict=True)
 def sign_up(data: dict) -> SignUp:
     """A new pending referrer (active at once for a client contact). An address already
-    registered changes nothing; the person is told by email, the caller answers as usual."""
+    registered changes nothing; the person is told by email, the caller answers as usual.
+    A concurrent sign-up of the same address makes the retry find it."""
     refusal = signup_refusal(
         data["email"], find_user(data["email"]) is not None, current_app.config["COMPANY_DOMAINS"]
     )
     if refusal is not None:
         raise ServiceError("invalid", refusal, {"email": [refusal]})
-    for _attempt in range(2):
-        existing = db.session.scalar(sa.select(Referrer).where(Referrer.email == data["email"]))
-        if existing is not None:
-            enqueue("referrer_already_registered", existing.email, _links(existing))
-            db.session.commit()
-            return SignUp(existing, created=False)
-        referrer = Referrer(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            company=data["company"],
-            phone=data.get("phone"),
-            relationship=data["relationship"],
-            payout_email=data["payout_email"],
-            terms_version=current_app.config["TERMS_VERSION"],
-            terms_accepted_at=utcnow(),
-        )
-        db.session.add(referrer)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        if _is_client_contact(referrer.email):
-            _activate(referrer, actor=None)
-        db.session.commit()
-        return SignUp(referrer, created=True)
-    raise RuntimeError("referrer neither created nor found")  # pragma: no cover
+    existing = db.session.scalar(sa.select(Referrer).where(Referrer.email == data["email"]))
+    if existing is not None:
+        enqueue("referrer_already_registered", existing.email, _links(existing))
+        return SignUp(existing, created=False)
+    referrer = Referrer(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        company=data["company"],
+        phone=data.get("phone"),
+        relationship=data["relationship"],
+        payout_email=data["payout_email"],
+        terms_version=current_app.config["TERMS_VERSION"],
+        terms_accepted_at=utcnow(),
+    )
+    db.session.add(referrer)
+    db.session.flush()
+    if _is_client_contact(referrer.email):
+        _activate(referrer, actor=None)
+    return SignUp(referrer, created=True)
 
 
 def _is_client_contact(email: str) -> bool:
@@ -117,17 +112,16 @@ def get_referrer(referrer_id: int) -> Referrer | None:
     return db.session.get(Referrer, referrer_id)
 
 
+@use_case
 def decide(referrer_id: int, action: str, actor: User) -> Referrer:
     """approve / reject (pending), suspend (active), reactivate (suspended)."""
     referrer = db.session.scalar(
         sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()
     )
     if referrer is None:
-        db.session.rollback()
         raise ServiceError("not_found", "No such referrer.")
     allowed_from, target = DECISIONS[action]
     if referrer.status not in allowed_from:
-        db.session.rollback()
         raise ServiceError(
             "illegal_transition",
             f"A referrer who is {referrer.status.value} cannot be {PAST_TENSE[action]}.",
@@ -137,10 +131,10 @@ def decide(referrer_id: int, action: str, actor: User) -> Referrer:
     else:
         referrer.status = target
         referrer.decided_at, referrer.decided_by = utcnow(), actor
-    db.session.commit()
     return referrer
 
 
+@use_case
 def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
     """An admin's per-referrer rate (None: the program's rate). Applies to attributions from
     now on; leads keep the terms already copied onto them."""
@@ -154,10 +148,8 @@ def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
         sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()
     )
     if referrer is None:
-        db.session.rollback()
         raise ServiceError("not_found", "No such referrer.")
     referrer.rate_bp = rate_bp
-    db.session.commit()
     return referrer
 
 
@@ -168,7 +160,7 @@ def referrers_with_codes() -> list[Referrer]:
 
 
 def referrer_for_code(code: str | None) -> Referrer | None:
-    code = normalise_code(code)
+    code = normalise_referral_code(code)
     if code is None:
         return None
     return db.session.scalar(sa.select(Referrer).where(Referrer.code == code))
@@ -200,11 +192,12 @@ def _facts(referrer: Referrer | None) -> ReferrerFacts | None:
     return None if referrer is None else ReferrerFacts(referrer.status.value, referrer.email)
 
 
-def attribute_new_lead(lead: Lead, code: str | None, today: date) -> None:
-    """Inside the lead's creation: attribute it to the code's referrer, or record why not."""
-    code = normalise_code(code)
+def attribute_new_lead(lead: Lead, today: date) -> dict | None:
+    """Receiver of `lead_created`, inside the lead's creation: attribute it to its code's
+    referrer, or record why not. The new-lead email then names the referrer."""
+    code = lead.referral_code
     if code is None:
-        return
+        return None
     referrer = referrer_for_code(code)
     existing = company_is_existing_customer(lead.company_key, lead.id, today)
     reason = refusal_reason(_facts(referrer), lead.email, existing, free_mail_domains())
@@ -212,7 +205,7 @@ def attribute_new_lead(lead: Lead, code: str | None, today: date) -> None:
     if reason is not None:
         lead.attribution_status, lead.attribution_reason = AttributionStatus.REFUSED, reason
         _record(lead, f"Referral code {code} refused: {reason}.", actor=None)
-        return
+        return None
     _attach(lead, referrer)
     _record(lead, f"Attributed to referrer {referrer.full_name} (code {code}).", actor=None)
     enqueue(
@@ -220,12 +213,13 @@ def attribute_new_lead(lead: Lead, code: str | None, today: date) -> None:
         referrer.email,
         {"referrer": referrer, "lead": lead, **_links(referrer)},
     )
+    return {"referred_by": referrer.full_name}
 
 
 def _attach(lead: Lead, referrer: Referrer) -> None:
     """Attributed, with the referrer's terms copied onto the lead for good."""
     terms = current_terms()
-    lead.referrer = referrer
+    lead.referrer_id = referrer.id
     lead.attribution_status, lead.attribution_reason = AttributionStatus.ATTRIBUTED, None
     lead.commission_rate_bp = (
         terms.commission_rate_bp if referrer.rate_bp is None else referrer.rate_bp
@@ -236,14 +230,14 @@ def _attach(lead: Lead, referrer: Referrer) -> None:
 
 
 def _detach(lead: Lead) -> None:
-    lead.referrer = None
+    lead.referrer_id = None
     lead.attribution_status, lead.attribution_reason = AttributionStatus.NONE, None
     lead.commission_rate_bp = lead.commission_months = lead.commission_bonus_cents = None
     lead.terms_version = None
 
 
 def _record(lead: Lead, detail: str, actor: User | None) -> None:
-    db.session.add(LeadEvent(lead_id=lead.id, kind="attribution", detail=detail, actor=actor))
+    record_event(lead.id, "attribution", detail, actor)
 
 
 def attribution_warnings(lead: Lead, referrer: Referrer, today: date) -> list[str]:
@@ -253,42 +247,80 @@ def attribution_warnings(lead: Lead, referrer: Referrer, today: date) -> list[st
     return [] if reason is None else [reason]
 
 
+@use_case
 def change_attribution(
     lead_id: int, referrer_id: int | None, reason: str, actor: User, today: date
 ) -> tuple[Lead, list[str]]:
     """Admin or finance, until the lead is won. The referrer who loses it is emailed."""
-    try:
-        lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
-        if lead is None:
-            raise ServiceError("not_found", "No such lead.")
-        if lead.status == LeadStatus.WON:
-            raise ServiceError("illegal_transition", "A won lead's attribution is final.")
-        if not (reason or "").strip():
-            raise ServiceError("invalid", "Say why.", {"reason": ["Say why."]})
-        referrer = None
-        if referrer_id is not None:
-            referrer = get_referrer(referrer_id)
-            if referrer is None:
-                message = "No such referrer."
-                raise ServiceError("invalid", message, {"referrer_id": [message]})
-        previous = lead.referrer
-        warnings = attribution_warnings(lead, referrer, today) if referrer else []
+    lead = lock_lead(lead_id)
+    if lead.status == LeadStatus.WON:
+        raise ServiceError("illegal_transition", "A won lead's attribution is final.")
+    if not (reason or "").strip():
+        raise ServiceError("invalid", "Say why.", {"reason": ["Say why."]})
+    referrer = None
+    if referrer_id is not None:
+        referrer = get_referrer(referrer_id)
         if referrer is None:
-            _detach(lead)
-        else:
-            _attach(lead, referrer)
-        before = previous.full_name if previous else "nobody"
-        after = referrer.full_name if referrer else "nobody"
-        note = f" Warnings: {', '.join(warnings)}." if warnings else ""
-        _record(lead, f"Attribution {before} → {after}. Reason: {reason.strip()}.{note}", actor)
-        if previous is not None and previous != referrer:
-            enqueue(
-                "attribution_lost",
-                previous.email,
-                {"referrer": previous, "lead": lead, **_links(previous)},
-            )
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
+            message = "No such referrer."
+            raise ServiceError("invalid", message, {"referrer_id": [message]})
+    previous = get_referrer(lead.referrer_id) if lead.referrer_id else None
+    warnings = attribution_warnings(lead, referrer, today) if referrer else []
+    if referrer is None:
+        _detach(lead)
+    else:
+        _attach(lead, referrer)
+    before = previous.full_name if previous else "nobody"
+    after = referrer.full_name if referrer else "nobody"
+    note = f" Warnings: {', '.join(warnings)}." if warnings else ""
+    _record(lead, f"Attribution {before} → {after}. Reason: {reason.strip()}.{note}", actor)
+    if previous is not None and previous != referrer:
+        enqueue(
+            "attribution_lost",
+            previous.email,
+            {"referrer": previous, "lead": lead, **_links(previous)},
+        )
     return lead, warnings
+
+
+def client_referral(client_id: int) -> tuple[Lead, Referrer] | None:
+    """The attributed lead behind the client and its referrer (one referrer per client):
+    the lead of the client's earliest contract that carries an attribution."""
+    query = (
+        sa.select(Lead, Referrer)
+        .join(Contract, Contract.lead_id == Lead.id)
+        .join(Referrer, Referrer.id == Lead.referrer_id)
+        .where(Contract.client_id == client_id)
+        .order_by(Contract.start_date, Contract.id)
+        .limit(1)
+    )
+    row = db.session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def tell_referrer_of_conversion(_sender, contract: Contract, lead: Lead) -> None:
+    """Receiver of `lead_converted`: the referrer of a converted lead hears it."""
+    referrer = get_referrer(lead.referrer_id) if lead.referrer_id else None
+    if referrer is None:
+        return
+    enqueue(
+        "became_client",
+        referrer.email,
+        {
+            "referrer": referrer,
+            "client": contract.client,
+            "portal_url": absolute_url("portal.home"),
+        },
+    )
+
+
+def tell_referrer_of_claim(_sender, contract: Contract, claim: GuaranteeClaim) -> None:
+    """Receiver of `claim_accepted`: the referrer hears it, without the complaint."""
+    referred = client_referral(contract.client_id)
+    if referred is None:
+        return
+    _lead, referrer = referred
+    enqueue(
+        "claim_accepted_referrer",
+        referrer.email,
+        {"client": contract.client, "referrer": referrer},
+    )

@@ -7,6 +7,7 @@ from flask import current_app
 
 from auth.models import User
 from core.extensions import db
+from core.unit_of_work import use_case
 from referrals.models import ProgramSettings
 
 
@@ -39,6 +40,7 @@ def current_terms() -> ProgramTerms:
     )
 
 
+@use_case
 def save_terms(terms: ProgramTerms, actor: User) -> ProgramTerms:
     """Applies to attributions from now on; leads keep the terms copied onto them."""
     row = db.session.scalar(sa.select(ProgramSettings).limit(1).with_for_update())
@@ -51,5 +53,4 @@ def save_terms(terms: ProgramTerms, actor: User) -> ProgramTerms:
     row.payout_threshold_cents = terms.payout_threshold_cents
     row.hold_days = terms.hold_days
     row.updated_by_id = actor.id
-    db.session.commit()
     return terms

@@ -14,8 +14,8 @@ from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
 from support import PASSWORD, Inbox, base_config, free_port, lead_fields, point_mail_at
 
+from application.factory import create_app
 from auth.services import create_user
-from core.app import create_app
 from core.db import database_url
 from core.extensions import db as _db
 from leads.rules import LeadSource

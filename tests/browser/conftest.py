@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from support import base_config
 from werkzeug.serving import make_server
 
-from core.app import create_app
+from application.factory import create_app
 from core.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -24,11 +24,11 @@ from billing.models import (
     TerminationReason,
 )
 from billing.services import ContractTerms, convert_lead
+from commissions.models import CommissionEntry, EntryState, Payout, PayoutStatus
 from core.extensions import db
 from core.today import business_today
 from leads.rules import AttributionStatus, LeadSource
 from leads.services import Arrival, submit_lead
-from referrals.models import CommissionEntry, EntryState, Payout, PayoutStatus
 from referrals.services import decide, sign_up
 
 FINANCE_EMAIL = "fran@hiretechtalent.example"

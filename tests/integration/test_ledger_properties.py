@@ -42,15 +42,15 @@ from billing.invoices import (
 )
 from billing.models import ClaimStatus, GuaranteeClaim, Invoice, Refund, RefundStatus
 from billing.services import ContractTerms, convert_lead
+from commissions.ledger import reconcile_invoice
+from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
+from commissions.payouts import mark_paid, run_approve_due, run_payouts
+from commissions.rules import CopiedTerms, InvoiceState, accrual_owed, bonus_owed
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
 from leads.rules import AttributionStatus, LeadSource
 from leads.services import Arrival, submit_lead
-from referrals.commission import CopiedTerms, InvoiceState, accrual_owed, bonus_owed
-from referrals.ledger import reconcile_invoice
-from referrals.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
-from referrals.payouts import mark_paid, run_approve_due, run_payouts
 from referrals.services import decide, sign_up
 
 HOLD_DAYS = 7

@@ -26,15 +26,15 @@ from billing.models import (
     RefundStatus,
 )
 from billing.services import ContractTerms, convert_lead
+from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
+from commissions.payouts import run_approve_due, run_payouts
+from commissions.rules import commission_cents
 from core.extensions import db as database
 from core.service_errors import ServiceError
 from core.today import business_today
 from leads.rules import AttributionStatus, LeadSource
 from leads.services import Arrival, submit_lead
 from notifications.models import OutboxMessage
-from referrals.commission import commission_cents
-from referrals.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
-from referrals.payouts import run_approve_due, run_payouts
 from referrals.services import decide, sign_up
 
 THREADS = 6

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referrals.commission import (
+from commissions.rules import (
     CopiedTerms,
     InvoiceState,
     accrual_owed,
@@ -156,6 +156,6 @@ def test_an_entry_is_payable_the_day_after_guarantee_plus_hold():
     ],
 )
 def test_a_pending_entry_is_expected_payable_after_the_hold_or_once_paid(paid_on, payable):
-    from referrals.commission import expected_payable_on
+    from commissions.rules import expected_payable_on
 
     assert expected_payable_on(paid_on, date(2026, 3, 1), 7) == payable

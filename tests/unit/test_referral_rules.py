@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.company import free_mail_domains
+from leads.rules import normalise_referral_code
 from referrals.attribution import (
     EXISTING_CUSTOMER,
     INACTIVE_REFERRER,
@@ -16,7 +17,7 @@ from referrals.attribution import (
     refusal_reason,
     signup_refusal,
 )
-from referrals.codes import ALPHABET, is_well_formed, new_code, normalise_code
+from referrals.codes import ALPHABET, is_well_formed, new_code
 
 FREE = free_mail_domains()
 
@@ -40,7 +41,7 @@ def test_codes_are_random_not_derived_from_anything():
     ("raw", "code"), [(" abc234 ", "ABC234"), ("AbC234", "ABC234"), ("", None), (None, None)]
 )
 def test_codes_are_accepted_in_any_case(raw, code):
-    assert normalise_code(raw) == code
+    assert normalise_referral_code(raw) == code
 
 
 @pytest.mark.parametrize(

@@ -194,7 +194,7 @@ def test_nul_characters_in_a_form_are_refused_with_400_and_change_nothing(client
 
 
 def test_the_web_server_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
-    from core.app import create_app
+    from application.factory import create_app
     from core.config import ConfigError
 
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from billing.models import Contract, Invoice, Refund
+from commissions.models import CommissionEntry, Payout
 from core.today import business_today
 from notifications.models import OutboxMessage
-from referrals.models import CommissionEntry, Payout
 from referrals.services import decide, sign_up
 
 

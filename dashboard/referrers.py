@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
+from commissions.forms import BalanceWriteOffForm
+from commissions.ledger import balance_cents, referrer_entries
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
@@ -14,13 +16,7 @@ from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
 from leads.forms import options
-from referrals.forms import (
-    AttributionForm,
-    BalanceWriteOffForm,
-    ProgramSettingsForm,
-    RateOverrideForm,
-)
-from referrals.ledger import balance_cents, referrer_entries
+from referrals.forms import AttributionForm, ProgramSettingsForm, RateOverrideForm
 from referrals.models import Referrer, ReferrerStatus
 from referrals.portal import referrals_of
 from referrals.services import (

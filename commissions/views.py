@@ -14,22 +14,22 @@ from flask import (
 )
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
-from core.downloads import csv_response
-from core.extensions import db
-from core.flashing import apply_change
-from core.service_errors import ServiceError
-from core.time import iso_utc
-from core.today import business_today
-from referrals.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
-from referrals.models import CommissionEntry, EntryKind, EntryState, Payout
-from referrals.payout_csv import PAYOUT_CSV_HEADER, payout_rows
-from referrals.payouts import (
+from commissions.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
+from commissions.models import CommissionEntry, EntryKind, EntryState, Payout
+from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
+from commissions.payouts import (
     get_payout,
     mark_paid,
     run_approve_due,
     run_payouts,
     write_off_balance,
 )
+from core.downloads import csv_response
+from core.extensions import db
+from core.flashing import apply_change
+from core.service_errors import ServiceError
+from core.time import iso_utc
+from core.today import business_today
 from referrals.services import referrers_with_codes
 
 bp = Blueprint("money_referrals", __name__, url_prefix="/dashboard")

@@ -6,42 +6,22 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from billing.models import Contract, Invoice, InvoiceStatus
-from core.db import utcnow
-from core.extensions import db
-from leads.models import Lead
-from referrals.commission import (
+from billing.models import Client, Contract, Invoice, InvoiceStatus
+from billing.services import first_contract
+from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
+from commissions.rules import (
     CopiedTerms,
     InvoiceState,
     accrual_owed,
     approvable,
     bonus_owed,
+    expected_payable_on,
 )
-from referrals.models import CommissionEntry, EntryKind, EntryState, Referrer, ReferrerStatus
+from core.db import utcnow
+from core.extensions import db
+from referrals.models import Referrer, ReferrerStatus
+from referrals.services import client_referral
 from referrals.settings import current_terms
-
-
-def client_referral(client_id: int) -> Lead | None:
-    """The attributed lead behind the client (one referrer per client): the lead of its
-    earliest contract that carries an attribution."""
-    query = (
-        sa.select(Lead)
-        .join(Contract, Contract.lead_id == Lead.id)
-        .where(Contract.client_id == client_id, Lead.referrer_id.is_not(None))
-        .order_by(Contract.start_date, Contract.id)
-        .limit(1)
-    )
-    return db.session.scalar(query)
-
-
-def first_contract(client_id: int) -> Contract:
-    query = (
-        sa.select(Contract)
-        .where(Contract.client_id == client_id)
-        .order_by(Contract.start_date, Contract.id)
-        .limit(1)
-    )
-    return db.session.scalar(query)
 
 
 def _state(invoice: Invoice) -> InvoiceState:
@@ -76,13 +56,20 @@ def _holds_bonus(invoice: Invoice, client_id: int, entries: list[CommissionEntry
     return db.session.scalar(other_bonus.limit(1)) is None
 
 
+def reconcile_on_change(invoice: Invoice) -> None:
+    """Receiver of billing's `invoice_changed`: inside the money event's transaction, with
+    the invoice's row lock held."""
+    reconcile_invoice(invoice)
+
+
 def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
     """Post what the rule owes on this invoice minus what its entries already hold; posting
     nothing when they agree, so it is safe to run after every event and again."""
     contract = invoice.contract
-    lead = client_referral(contract.client_id)
-    if lead is None:
+    referred = client_referral(contract.client_id)
+    if referred is None:
         return []
+    lead, _referrer = referred
     terms = CopiedTerms(
         lead.commission_rate_bp, lead.commission_months, lead.commission_bonus_cents or 0
     )
@@ -215,3 +202,37 @@ def balance_cents(referrer_id: int) -> dict[str, int]:
     for state, total in db.session.execute(query):
         totals[state.value] = int(total)
     return totals
+
+
+def portal_ledger(referrer_id: int) -> list[dict]:
+    """The referrer's entries with the company each is for and, while pending, the date it
+    is expected to become payable."""
+    hold_days = current_terms().hold_days
+    rows = db.session.execute(
+        sa.select(CommissionEntry, Client.name, Invoice.fully_paid_on, Contract.guarantee_ends_on)
+        .outerjoin(Client, Client.id == CommissionEntry.client_id)
+        .outerjoin(Invoice, Invoice.id == CommissionEntry.invoice_id)
+        .outerjoin(Contract, Contract.id == Invoice.contract_id)
+        .where(CommissionEntry.referrer_id == referrer_id)
+        .order_by(CommissionEntry.id.desc())
+    )
+    return [
+        {
+            "entry": entry,
+            "company": company or "",
+            "payable_on": expected_payable_on(fully_paid_on, ends_on, hold_days)
+            if entry.state == EntryState.PENDING and ends_on is not None
+            else None,
+        }
+        for entry, company, fully_paid_on, ends_on in rows
+    ]
+
+
+def payout_lines_of(referrer_id: int) -> list[tuple[Payout, PayoutLine]]:
+    query = (
+        sa.select(Payout, PayoutLine)
+        .join(PayoutLine, PayoutLine.payout_id == Payout.id)
+        .where(PayoutLine.referrer_id == referrer_id)
+        .order_by(Payout.id.desc())
+    )
+    return [(payout, line) for payout, line in db.session.execute(query)]

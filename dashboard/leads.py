@@ -22,6 +22,7 @@ from billing.staff_views import all_clients
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
+from dashboard.referrers import attribution_form
 from leads import quarantine as quarantine_service
 from leads.forms import NoteForm, OwnerForm, StaffLeadForm, StatusForm, options
 from leads.models import LeadSubmission
@@ -38,8 +39,7 @@ from leads.services import (
     timeline,
     update_lead,
 )
-from referrals.services import referrers_with_codes
-from referrals.staff_views import attribution_form
+from referrals.services import get_referrer, referrers_with_codes
 
 bp = Blueprint("leads_staff", __name__, url_prefix="/dashboard")
 
@@ -120,6 +120,7 @@ def detail(lead_id: int):
     return render_template(
         "leads/detail.html",
         lead=lead,
+        referrer=get_referrer(lead.referrer_id) if lead.referrer_id else None,
         events=timeline(lead.id),
         submissions=list(submissions),
         note_form=NoteForm(),

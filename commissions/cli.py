@@ -3,8 +3,8 @@ from datetime import date
 import click
 from flask import Blueprint
 
+from commissions.payouts import run_approve_due, run_payouts
 from core.service_errors import ServiceError
-from referrals.payouts import run_approve_due, run_payouts
 
 commissions_bp = Blueprint("commissions_cli", __name__, cli_group="commissions")
 payouts_bp = Blueprint("payouts_cli", __name__, cli_group="payouts")

@@ -28,12 +28,12 @@ from billing.invoices import (
     write_off,
 )
 from billing.models import GuaranteeClaim, Refund
+from commissions.ledger import invoice_entries
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change, flash_form_errors
 from core.service_errors import ServiceError
 from core.today import business_today
-from referrals.ledger import invoice_entries
 
 bp = Blueprint("money_staff", __name__, url_prefix="/dashboard")
 

@@ -2,8 +2,8 @@
 
 from collections.abc import Iterator
 
+from commissions.models import Payout
 from core.money import cents_as_decimal
-from referrals.models import Payout
 
 PAYOUT_CSV_HEADER = [
     "payout_id",

@@ -1,4 +1,5 @@
-"""The application factory, built from register_* steps."""
+"""The application factory, built from register_* steps: the top of the package stack, the one
+place that knows every package (blueprints, CLI groups, signal receivers, error handlers)."""
 
 import secrets
 from pathlib import Path
@@ -30,6 +31,7 @@ def create_app(
     register_input_guard(app)
     register_extensions(app)
     register_blueprints(app)
+    connect_receivers()
     register_security(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -93,19 +95,19 @@ def register_blueprints(app: Flask) -> None:
     from api.blueprint import bp as api_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
-    from billing.money_views import bp as money_staff_bp
     from billing.staff_views import bp as billing_staff_bp
+    from commissions.cli import commissions_bp, payouts_bp
+    from commissions.views import bp as commissions_staff_bp
+    from dashboard.invoices import bp as invoices_staff_bp
+    from dashboard.leads import bp as leads_staff_bp
+    from dashboard.referrers import bp as referrers_staff_bp
     from dashboard.views import bp as dashboard_bp
     from demo.cli import bp as demo_bp
-    from leads.staff_views import bp as leads_staff_bp
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
-    from referrals.cli import commissions_bp, payouts_bp
-    from referrals.money_views import bp as money_referrals_bp
-    from referrals.staff_views import bp as referrals_staff_bp
+    from portal.views import bp as portal_bp
     from referrals.views import bp as referrals_public_bp
-    from referrals.views import portal_bp
 
     for blueprint in (
         leads_public_bp,
@@ -113,11 +115,11 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         leads_staff_bp,
         billing_staff_bp,
-        money_staff_bp,
+        invoices_staff_bp,
         referrals_public_bp,
         portal_bp,
-        referrals_staff_bp,
-        money_referrals_bp,
+        referrers_staff_bp,
+        commissions_staff_bp,
         outbox_bp,
         api_bp,
         users_bp,
@@ -130,6 +132,27 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def connect_receivers() -> None:
+    """Lower packages announce what happened; the packages above react in the same unit of
+    work. blinker keeps one connection per receiver, so a second app connects nothing new."""
+    from billing.signals import claim_accepted, invoice_changed, lead_converted
+    from commissions.ledger import reconcile_on_change
+    from leads.quarantine import purge_expired
+    from leads.signals import lead_created
+    from notifications.signals import sender_pass_finished
+    from referrals.services import (
+        attribute_new_lead,
+        tell_referrer_of_claim,
+        tell_referrer_of_conversion,
+    )
+
+    lead_created.connect(attribute_new_lead)
+    invoice_changed.connect(reconcile_on_change)
+    lead_converted.connect(tell_referrer_of_conversion)
+    claim_accepted.connect(tell_referrer_of_claim)
+    sender_pass_finished.connect(purge_expired)
+
+
 def register_security(app: Flask) -> None:
     from core.security import add_security_headers
 
@@ -137,9 +160,19 @@ def register_security(app: Flask) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
+    from flask import request
     from werkzeug.exceptions import HTTPException
 
-    from core.errors import handle_http_error, handle_unexpected_error
+    from api.errors import http_error_response
+    from core.errors import error_page, log_unexpected_error
+
+    def handle_http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            return http_error_response(error)
+        return error_page(error)
+
+    def handle_unexpected_error(error: Exception):
+        return handle_http_error(log_unexpected_error(error))
 
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,1 @@
+"""The referrer portal: what a referrer sees of their referrals and earnings."""
