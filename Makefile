@@ -31,10 +31,11 @@ run: $(STAMP) instance/secret_key
 	  trap 'kill $$SENDER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000 )
 
-## make test: the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
+## make test: the package stack (import-linter), then the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 ## make bench: a million leads, then the hire-form POST and list pages through gunicorn.

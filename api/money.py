@@ -1,6 +1,5 @@
 """Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
 
-import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from api.auth import api_auth
@@ -20,9 +19,10 @@ from billing.invoices import (
     write_off,
 )
 from billing.serialize import claim_to_dict, invoice_to_dict
-from commissions.models import CommissionEntry, EntryState
+from commissions.models import CommissionEntry
 from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from commissions.payouts import get_payout, mark_paid, run_approve_due, run_payouts
+from commissions.queries import ledger_query, parse_ledger_filters
 from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
@@ -170,24 +170,8 @@ def create_claim(contract_id: int):
 @bp.get("/commissions")
 @api_auth(*STAFF)
 def list_commissions():
-    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc())
-    problems = {}
-    for name, column in (
-        ("referrer_id", CommissionEntry.referrer_id),
-        ("invoice_id", CommissionEntry.invoice_id),
-    ):
-        raw = request.args.get(name)
-        if raw:
-            if raw.isascii() and raw.isdigit() and int(raw) < 2**31:
-                query = query.where(column == int(raw))
-            else:
-                problems[name] = ["An id."]
-    state = request.args.get("state")
-    if state:
-        if state in {s.value for s in EntryState}:
-            query = query.where(CommissionEntry.state == EntryState(state))
-        else:
-            problems["state"] = ["pending, approved or paid."]
+    filters, problems = parse_ledger_filters(request.args)
+    query = ledger_query(filters, with_names=False)
     try:
         limit = clamp_limit(request.args.get("limit"))
     except ValueError as error:

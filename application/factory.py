@@ -179,6 +179,7 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from core.templating import register
+    from core import lazy_loads, templating
 
-    register(app)
+    templating.register(app)
+    lazy_loads.register(app)

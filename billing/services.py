@@ -14,7 +14,6 @@ from billing.models import (
     ContactRole,
     Contract,
     ContractStatus,
-    GuaranteeClaim,
     Invoice,
     TerminationReason,
 )
@@ -209,15 +208,6 @@ def get_contract(contract_id: int) -> Contract | None:
 def contract_invoices(contract_id: int) -> list[Invoice]:
     query = sa.select(Invoice).where(Invoice.contract_id == contract_id)
     return list(db.session.scalars(query.order_by(Invoice.period_start, Invoice.id)))
-
-
-def contract_claims(contract_id: int) -> list[GuaranteeClaim]:
-    query = sa.select(GuaranteeClaim).where(GuaranteeClaim.contract_id == contract_id)
-    return list(db.session.scalars(query.order_by(GuaranteeClaim.id)))
-
-
-def contract_for_lead(lead_id: int) -> Contract | None:
-    return db.session.scalar(sa.select(Contract).where(Contract.lead_id == lead_id))
 
 
 def _lock_contract(contract_id: int) -> Contract:

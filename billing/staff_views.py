@@ -9,15 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
 from billing.guarantee import guarantee_countdown, start_date_editable
-from billing.models import Client, Contract, TerminationReason
+from billing.models import Client, TerminationReason
+from billing.queries import contract_claims, contract_page, contracts_for_list
 from billing.services import (
     ContractTerms,
     change_start_date,
-    contract_claims,
     contract_invoices,
     convert_lead,
     end_contract,
-    get_contract,
 )
 from core.downloads import csv_response
 from core.extensions import db
@@ -61,9 +60,7 @@ def convert(lead_id: int):
 @bp.get("/contracts")
 @roles_required(*STAFF)
 def contracts():
-    rows = db.session.scalars(
-        sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
-    )
+    rows = db.session.scalars(contracts_for_list())
     return render_template("billing/contracts.html", contracts=list(rows), today=business_today())
 
 
@@ -86,7 +83,7 @@ CONTRACTS_CSV_HEADER = [
 @bp.get("/contracts.csv")
 @roles_required(*STAFF)
 def contracts_csv():
-    query = sa.select(Contract).order_by(Contract.status, Contract.guarantee_ends_on.desc())
+    query = contracts_for_list()
     rows = [
         [
             c.id,
@@ -110,7 +107,7 @@ def contracts_csv():
 @bp.get("/contracts/<int:contract_id>")
 @roles_required(*STAFF)
 def contract(contract_id: int):
-    found = get_contract(contract_id) or abort(404)
+    found = contract_page(contract_id) or abort(404)
     today = business_today()
     return render_template(
         "billing/contract.html",

@@ -181,15 +181,6 @@ def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
     return approved, per_referrer
 
 
-def referrer_entries(referrer_id: int) -> list[CommissionEntry]:
-    query = (
-        sa.select(CommissionEntry)
-        .where(CommissionEntry.referrer_id == referrer_id)
-        .order_by(CommissionEntry.id.desc())
-    )
-    return list(db.session.scalars(query))
-
-
 def balance_cents(referrer_id: int) -> dict[str, int]:
     query = (
         sa.select(

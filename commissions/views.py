@@ -2,7 +2,6 @@
 
 from functools import partial
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -15,14 +14,19 @@ from flask import (
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
-from commissions.models import CommissionEntry, EntryKind, EntryState, Payout
+from commissions.models import EntryKind, EntryState
 from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from commissions.payouts import (
-    get_payout,
     mark_paid,
     run_approve_due,
     run_payouts,
     write_off_balance,
+)
+from commissions.queries import (
+    ledger_query,
+    parse_ledger_filters,
+    payout_with_lines,
+    recent_payouts,
 )
 from core.downloads import csv_response
 from core.extensions import db
@@ -34,38 +38,24 @@ from referrals.services import referrers_with_codes
 
 bp = Blueprint("money_referrals", __name__, url_prefix="/dashboard")
 LEDGER_ROWS = 500
+PAYOUT_ROWS = 200
 
 
 @bp.get("/commissions")
 @roles_required(*STAFF)
 def ledger():
-    query, filters = _ledger_query()
+    filters, _errors = parse_ledger_filters(request.args)
     return render_template(
         "referrals/ledger.html",
-        entries=list(db.session.scalars(query.limit(LEDGER_ROWS))),
+        entries=list(db.session.scalars(ledger_query(filters).limit(LEDGER_ROWS))),
         referrers=referrers_with_codes(),
         filters=filters,
-        csv_args={name: value for name, value in filters.items() if value},
+        csv_args=filters.as_args(),
         states=list(EntryState),
         kinds=list(EntryKind),
         form=AsOfForm(as_of=business_today()),
         can_record=acting_user().has_role(*MONEY_KEEPERS),
     )
-
-
-def _ledger_query() -> tuple[sa.Select, dict]:
-    """The ledger filtered by the query string (referrer_id, state, kind), newest first."""
-    query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc())
-    referrer_id = request.args.get("referrer_id", type=int)
-    state = request.args.get("state")
-    kind = request.args.get("kind")
-    if referrer_id:
-        query = query.where(CommissionEntry.referrer_id == referrer_id)
-    if state in {s.value for s in EntryState}:
-        query = query.where(CommissionEntry.state == EntryState(state))
-    if kind in {k.value for k in EntryKind}:
-        query = query.where(CommissionEntry.kind == EntryKind(kind))
-    return query, {"referrer_id": referrer_id, "state": state, "kind": kind}
 
 
 LEDGER_CSV_HEADER = [
@@ -87,10 +77,11 @@ LEDGER_CSV_HEADER = [
 @roles_required(*STAFF)
 def ledger_csv():
     """Every matching entry (no page limit), as the ledger page filters them."""
-    query, _ = _ledger_query()
+    filters, _errors = parse_ledger_filters(request.args)
+    query = ledger_query(filters).execution_options(yield_per=1000, sqlite_deferred=True)
 
     def rows():
-        for entry in db.session.scalars(query.execution_options(yield_per=1000)):
+        for entry in db.session.scalars(query):
             yield [
                 entry.id,
                 iso_utc(entry.created_at),
@@ -127,10 +118,9 @@ def approve_due():
 @bp.get("/payouts")
 @roles_required(*STAFF)
 def payouts():
-    rows = db.session.scalars(sa.select(Payout).order_by(Payout.id.desc()).limit(200))
     return render_template(
         "referrals/payouts.html",
-        payouts=list(rows),
+        payouts=recent_payouts(PAYOUT_ROWS),
         form=AsOfForm(as_of=business_today()),
         can_record=acting_user().has_role(*MONEY_KEEPERS),
     )
@@ -156,7 +146,7 @@ def create_payout():
 @bp.get("/payouts/<int:payout_id>")
 @roles_required(*STAFF)
 def payout(payout_id: int):
-    found = get_payout(payout_id) or abort(404)
+    found = payout_with_lines(payout_id) or abort(404)
     return render_template(
         "referrals/payout.html",
         payout=found,
@@ -168,7 +158,7 @@ def payout(payout_id: int):
 @bp.get("/payouts/<int:payout_id>.csv")
 @roles_required(*STAFF)
 def payout_export(payout_id: int):
-    found = get_payout(payout_id) or abort(404)
+    found = payout_with_lines(payout_id) or abort(404)
     return csv_response(f"payout-{found.id}.csv", PAYOUT_CSV_HEADER, list(payout_rows(found)))
 
 

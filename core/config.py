@@ -1,5 +1,5 @@
 """Configuration read from the environment (and `.env` in development), inside a function so
-that importing the app never depends on the process environment."""
+that importing the app never depends on the process environment. Pure."""
 
 import os
 from collections.abc import Mapping

@@ -1,4 +1,4 @@
-"""CSV through the standard csv module, with spreadsheet formulas neutralised."""
+"""CSV through the standard csv module, with spreadsheet formulas neutralised. Pure."""
 
 import csv
 import io

@@ -7,7 +7,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from core.extensions import db
+from core.unit_of_work import discard_uncommitted
 
 log = logging.getLogger(__name__)
 
@@ -43,5 +43,5 @@ def error_page(error: HTTPException):
 def log_unexpected_error(error: Exception) -> InternalServerError:
     """Logged with its traceback; whatever the request had not committed is rolled back."""
     log.exception("unhandled error", exc_info=error)
-    db.session.rollback()
+    discard_uncommitted()
     return InternalServerError()

@@ -1,4 +1,4 @@
-"""Keyset (cursor) pagination: a page 500,000 rows deep costs the same as the first."""
+"""Keyset (cursor) pagination: a page 500,000 rows deep costs the same as the first. Pure."""
 
 import base64
 import binascii

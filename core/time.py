@@ -1,4 +1,4 @@
-"""Business dates live in the company time zone; timestamps are stored in naive UTC."""
+"""Business dates live in the company time zone; timestamps are stored in naive UTC. Pure."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo

@@ -53,6 +53,12 @@ def run_in_transaction(work: Callable[[], R], *, retry_on_conflict: bool = False
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def discard_uncommitted() -> None:
+    """After an unexpected error outside any use case (a view that read and failed), the
+    request's session starts clean."""
+    db.session.rollback()
+
+
 def use_case(
     function: Callable[P, R] | None = None, *, retry_on_conflict: bool = False
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:

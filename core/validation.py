@@ -1,4 +1,4 @@
-"""Field checks shared by forms and the API, built on well-kept libraries."""
+"""Field checks shared by forms and the API, built on well-kept libraries. Pure."""
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email

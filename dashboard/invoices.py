@@ -3,7 +3,6 @@ everyone on staff reads them."""
 
 from functools import partial
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
@@ -20,14 +19,14 @@ from billing.forms import (
 from billing.invoices import (
     InvoiceInput,
     add_invoice,
-    get_invoice,
     mark_refund_sent,
     record_payment,
     record_refund,
     void,
     write_off,
 )
-from billing.models import GuaranteeClaim, Refund
+from billing.models import Refund
+from billing.queries import CLAIM_ROWS, claims_for_list, invoice_page
 from commissions.ledger import invoice_entries
 from core.downloads import csv_response
 from core.extensions import db
@@ -69,7 +68,7 @@ def create_invoice(contract_id: int):
 @bp.get("/invoices/<int:invoice_id>")
 @roles_required(*STAFF)
 def invoice(invoice_id: int):
-    found = get_invoice(invoice_id) or abort(404)
+    found = invoice_page(invoice_id) or abort(404)
     today = business_today()
     return render_template(
         "billing/invoice.html",
@@ -183,9 +182,7 @@ def create_claim(contract_id: int):
 @bp.get("/claims")
 @roles_required(*STAFF)
 def claims():
-    rows = db.session.scalars(
-        sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc()).limit(500)
-    )
+    rows = db.session.scalars(claims_for_list().limit(CLAIM_ROWS))
     return render_template("billing/claims.html", claims=list(rows))
 
 
@@ -205,7 +202,7 @@ CLAIMS_CSV_HEADER = [
 @bp.get("/claims.csv")
 @roles_required(*STAFF)
 def claims_csv():
-    query = sa.select(GuaranteeClaim).order_by(GuaranteeClaim.created_at.desc())
+    query = claims_for_list()
     rows = [
         [
             c.id,

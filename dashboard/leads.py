@@ -17,7 +17,7 @@ from flask_login import current_user
 from auth.models import User
 from auth.roles import ADMINS, LEAD_EDITORS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ConvertForm
-from billing.services import contract_for_lead
+from billing.queries import contract_for_lead_page
 from billing.staff_views import all_clients
 from core.downloads import csv_response
 from core.extensions import db
@@ -34,7 +34,7 @@ from leads.services import (
     Arrival,
     LeadError,
     add_note,
-    get_lead,
+    lead_page,
     submit_lead,
     timeline,
     update_lead,
@@ -106,7 +106,7 @@ def new():
 @bp.get("/leads/<int:lead_id>")
 @roles_required(*STAFF)
 def detail(lead_id: int):
-    lead = get_lead(lead_id) or abort(404)
+    lead = lead_page(lead_id) or abort(404)
     can_convert = lead.is_open and current_user.has_role(*STAFF)
     can_attribute = lead.status != LeadStatus.WON and current_user.has_role(*MONEY_KEEPERS)
     status_form = StatusForm(status=lead.status.value)
@@ -129,7 +129,7 @@ def detail(lead_id: int):
         can_edit=current_user.has_role(*LEAD_EDITORS),
         can_convert=can_convert,
         convert_form=ConvertForm(clients=all_clients()) if can_convert else None,
-        contract=contract_for_lead(lead.id) if lead.status == LeadStatus.WON else None,
+        contract=contract_for_lead_page(lead.id) if lead.status == LeadStatus.WON else None,
         can_attribute=can_attribute,
         attribution_form=attribution_form() if can_attribute else None,
     )

@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import BalanceWriteOffForm
-from commissions.ledger import balance_cents, referrer_entries
+from commissions.ledger import balance_cents
+from commissions.queries import referrer_ledger
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
@@ -24,7 +25,7 @@ from referrals.services import (
     PAST_TENSE,
     change_attribution,
     decide,
-    get_referrer,
+    referrer_page,
     set_rate_override,
 )
 from referrals.settings import ProgramTerms, current_terms, save_terms
@@ -101,7 +102,7 @@ def referrers_csv():
 @bp.get("/referrers/<int:referrer_id>")
 @roles_required(*STAFF)
 def referrer(referrer_id: int):
-    found = get_referrer(referrer_id) or abort(404)
+    found = referrer_page(referrer_id) or abort(404)
     return render_template(
         "referrals/referrer.html",
         referrer=found,
@@ -109,7 +110,7 @@ def referrer(referrer_id: int):
         actions=[name for name, (allowed, _) in DECISIONS.items() if found.status in allowed],
         can_decide=acting_user().has_role(*MONEY_KEEPERS),
         balance=balance_cents(found.id),
-        entries=referrer_entries(found.id),
+        entries=referrer_ledger(found.id),
         can_write_off=acting_user().has_role(*ADMINS),
         write_off_form=BalanceWriteOffForm(),
         rate_form=RateOverrideForm(rate_bp=found.rate_bp),

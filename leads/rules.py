@@ -1,4 +1,4 @@
-"""Pipeline and search rules of SPEC §2, as plain functions (no Flask, no database)."""
+"""Pipeline and search rules of SPEC §2, as plain functions (no Flask, no database). Pure."""
 
 import enum
 import re

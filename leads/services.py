@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from auth.models import Role, User
 from core.company import company_key, free_mail_domains
@@ -324,9 +325,17 @@ def mark_won(lead: Lead, actor: User | None, detail: str) -> None:
 
 
 def timeline(lead_id: int) -> list[LeadEvent]:
+    """Newest first, each entry with who made it."""
     query = (
         sa.select(LeadEvent)
         .where(LeadEvent.lead_id == lead_id)
+        .options(joinedload(LeadEvent.actor))
         .order_by(LeadEvent.created_at.desc(), LeadEvent.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+def lead_page(lead_id: int) -> Lead | None:
+    """A lead with its owner, for its page."""
+    query = sa.select(Lead).where(Lead.id == lead_id).options(joinedload(Lead.owner))
+    return db.session.scalar(query)

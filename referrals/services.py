@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
+from sqlalchemy import orm
 
 from auth.models import User
 from auth.services import find_user
@@ -110,6 +111,16 @@ def _unused_code() -> str:
 
 def get_referrer(referrer_id: int) -> Referrer | None:
     return db.session.get(Referrer, referrer_id)
+
+
+def referrer_page(referrer_id: int) -> Referrer | None:
+    """A referrer with who decided on them, for their page."""
+    query = (
+        sa.select(Referrer)
+        .where(Referrer.id == referrer_id)
+        .options(orm.joinedload(Referrer.decided_by))
+    )
+    return db.session.scalar(query)
 
 
 @use_case

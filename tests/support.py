@@ -19,6 +19,7 @@ def base_config(url: str) -> dict:
         "SITE_URL": "http://testserver.example",
         "SALES_INBOX": "sales@hiretechtalent.example",
         "TIMEZONE": "America/New_York",
+        "REFUSE_LAZY_LOADS_IN_PAGES": True,
     }
 
 
