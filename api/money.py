@@ -38,8 +38,6 @@ INVOICE_SCHEMA = {
     "currency": TEXT,
     "external_id": TEXT,
 }
-MAX_CENTS = 10**12
-"""Ten billion dollars: above any real invoice, far inside the database's BIGINT."""
 MAX_LENGTHS = {"number": 100, "external_id": 200, "reference": 200}
 """The lengths of the columns these texts are stored in (and of the staff forms)."""
 
@@ -68,9 +66,6 @@ def create_invoice(contract_id: int):
     _check_lengths(values)
     if not values["number"]:
         raise ApiError(422, "invalid", "Some fields are not valid.", {"number": ["Required."]})
-    if values["amount_cents"] > MAX_CENTS:
-        message = f"At most {MAX_CENTS} cents."
-        raise ApiError(422, "invalid", "Some fields are not valid.", {"amount_cents": [message]})
     data = InvoiceInput(
         number=values["number"],
         issue_date=date_value(values, "issue_date"),

@@ -10,18 +10,18 @@ import sqlalchemy as sa
 
 from billing.models import (
     Contract,
-    ContractStatus,
     Invoice,
     InvoiceStatus,
     Payment,
     Refund,
     RefundStatus,
-    TerminationReason,
 )
-from billing.services import check_currency
+from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, contract_refusal, invoice_refusal
+from billing.services import check_currency, raise_refusal
 from billing.signals import invoice_changed
 from core.db import utcnow
 from core.extensions import db
+from core.money import MAX_CENTS, format_cents
 from core.service_errors import ServiceError
 from core.today import business_today
 from core.unit_of_work import run_in_transaction
@@ -66,6 +66,17 @@ def _in_transaction(work):
     """One unit of work; a concurrent duplicate (unique constraint) is retried once, when the
     idempotency check then finds the earlier record."""
     return run_in_transaction(work, retry_on_conflict=True)
+
+
+def _check_amount(amount_cents: int) -> None:
+    if not 1 <= amount_cents <= MAX_CENTS:
+        raise _invalid("amount_cents", f"Between 1 cent and {format_cents(MAX_CENTS)}.")
+
+
+def _refuse_unless_allowed(action: str, invoice: Invoice) -> None:
+    refusal = invoice_refusal(action, invoice.status.value, invoice.net_paid_cents)
+    if refusal is not None:
+        raise_refusal(refusal)
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
@@ -117,19 +128,20 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
         if earlier is not None:
             return Recorded(earlier, created=False)
         check_currency(data.currency)
-        if data.amount_cents < 1:
-            raise _invalid("amount_cents", "At least 1 cent.")
+        _check_amount(data.amount_cents)
         if not 0 <= commissionable <= data.amount_cents:
             raise _invalid("commissionable_cents", "Between 0 and the amount.")
         if data.period_start > data.period_end:
             raise _invalid("period_end", "The period ends before it starts.")
-        if (
-            contract.status == ContractStatus.TERMINATED
-            and contract.termination_reason == TerminationReason.SATISFACTION_GUARANTEE
-        ):
-            raise ServiceError(
-                "contract_terminated", "The contract ended under the satisfaction guarantee."
-            )
+        refusal = contract_refusal(
+            ADD_INVOICE,
+            contract.status.value,
+            contract.termination_reason.value if contract.termination_reason else None,
+            contract.start_date,
+            business_today(),
+        )
+        if refusal is not None:
+            raise_refusal(refusal)
         if db.session.scalar(sa.select(Invoice.id).where(Invoice.number == data.number)):
             raise ServiceError(
                 "duplicate", "An invoice with that number exists.", {"number": ["Already used."]}
@@ -159,10 +171,8 @@ def record_payment(
         same = {"invoice_id": invoice_id, "amount_cents": amount_cents, "paid_on": paid_on}
         if _idempotent(Payment, external_id, same) is not None:
             return Recorded(invoice, created=False)
-        if invoice.status == InvoiceStatus.VOID:
-            raise ServiceError("invoice_void", "The invoice is void.")
-        if amount_cents < 1:
-            raise _invalid("amount_cents", "At least 1 cent.")
+        _refuse_unless_allowed(PAYMENT, invoice)
+        _check_amount(amount_cents)
         _not_in_future("paid_on", paid_on)
         if amount_cents > invoice.owed_cents:
             raise ServiceError(
@@ -208,8 +218,7 @@ def record_refund(
         }
         if _idempotent(Refund, external_id, same) is not None:
             return Recorded(invoice, created=False)
-        if amount_cents < 1:
-            raise _invalid("amount_cents", "At least 1 cent.")
+        _check_amount(amount_cents)
         _not_in_future("refunded_on", refunded_on)
         if amount_cents > invoice.net_paid_cents:
             raise ServiceError(
@@ -240,10 +249,7 @@ def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
 
     def work() -> Invoice:
         invoice = lock_invoice(invoice_id)
-        if invoice.status != InvoiceStatus.ISSUED:
-            raise ServiceError(
-                "illegal_transition", f"A {invoice.status.value} invoice has nothing to write off."
-            )
+        _refuse_unless_allowed(WRITE_OFF, invoice)
         if not (reason or "").strip():
             raise _invalid("reason", "Say why.")
         _not_in_future("written_off_on", written_off_on)
@@ -264,13 +270,10 @@ def void(invoice_id: int, reason: str) -> Invoice:
     def work() -> Invoice:
         invoice = lock_invoice(invoice_id)
         if invoice.status == InvoiceStatus.VOID:
-            raise ServiceError("invoice_void", "The invoice is already void.")
+            _refuse_unless_allowed(VOID, invoice)
         if not (reason or "").strip():
             raise _invalid("reason", "Say why.")
-        if invoice.net_paid_cents > 0:
-            raise ServiceError(
-                "void_with_money_paid", "Money was paid on this invoice; refund it first."
-            )
+        _refuse_unless_allowed(VOID, invoice)
         mark_void(invoice, reason.strip())
         invoice_changed.send(invoice)
         return invoice

@@ -174,6 +174,16 @@ class Invoice(db.Model):
     def net_paid_cents(self) -> int:
         return self.paid_cents - self.refunded_cents
 
+    @property
+    def still_owed_cents(self) -> int:
+        """What the client still owes as people read it: nothing on a void invoice."""
+        return 0 if self.status == InvoiceStatus.VOID else self.owed_cents
+
+    @property
+    def refunds_due_cents(self) -> int:
+        """Refunds a guarantee claim made that finance has not yet recorded as sent."""
+        return sum(r.amount_cents for r in self.refunds if r.status == RefundStatus.DUE)
+
 
 class Payment(db.Model):
     __tablename__ = "payments"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from auth.models import User
-from billing.guarantee import guarantee_ends_on, reminder_date, start_date_editable
+from billing.guarantee import guarantee_ends_on, reminder_date
 from billing.models import (
     Client,
     ClientContact,
@@ -17,6 +17,7 @@ from billing.models import (
     Invoice,
     TerminationReason,
 )
+from billing.rules import END, START_DATE, Refusal, contract_actions, contract_refusal
 from billing.signals import lead_converted
 from core.company import email_domain, free_mail_domains, is_free_mail
 from core.db import utcnow
@@ -27,6 +28,7 @@ from core.today import business_today
 from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead
+from leads.rules import CONVERT, lead_action_refusal
 from leads.services import lock_lead, mark_won, record_event
 from notifications.services import cancel_pending, enqueue, reschedule_pending
 
@@ -51,6 +53,11 @@ def _invalid(field: str, message: str) -> ServiceError:
     return ServiceError("invalid", message, {field: [message]})
 
 
+def raise_refusal(refusal: Refusal) -> None:
+    fields = {refusal.field: [refusal.message]} if refusal.field else None
+    raise ServiceError(refusal.code, refusal.message, fields)
+
+
 def check_currency(currency: str) -> None:
     if currency.upper() != current_app.config["CURRENCY"]:
         raise ServiceError(
@@ -67,12 +74,9 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
     deadline to the client and queues the sales owner's reminder. A concurrent conversion
     that created the same client first makes the retry reuse that client."""
     lead = lock_lead(lead_id)
-    if not lead.is_open:
-        raise ServiceError(
-            "illegal_transition",
-            f"A {lead.status.value} lead cannot be converted.",
-            {"status": ["Only an open lead can be converted."]},
-        )
+    refusal = lead_action_refusal(CONVERT, lead.status)
+    if refusal is not None:
+        raise ServiceError("illegal_transition", refusal, {"status": [refusal]})
     check_currency(terms.currency)
     _check_start_date(terms.start_date)
     client = _client_for(lead, terms.client_id)
@@ -210,6 +214,29 @@ def contract_invoices(contract_id: int) -> list[Invoice]:
     return list(db.session.scalars(query.order_by(Invoice.period_start, Invoice.id)))
 
 
+def allowed_contract_actions(contract: Contract, today: date) -> frozenset[str]:
+    """What a page may offer on this contract (billing.rules decides)."""
+    return contract_actions(
+        contract.status.value,
+        contract.termination_reason.value if contract.termination_reason else None,
+        contract.start_date,
+        today,
+    )
+
+
+def _refuse_unless_allowed(action: str, contract: Contract, today: date) -> None:
+    refusal = contract_refusal(
+        action,
+        contract.status.value,
+        contract.termination_reason.value if contract.termination_reason else None,
+        contract.start_date,
+        today,
+    )
+    if refusal is None:
+        return
+    raise_refusal(refusal)
+
+
 def _lock_contract(contract_id: int) -> Contract:
     contract = db.session.scalar(
         sa.select(Contract).where(Contract.id == contract_id).with_for_update()
@@ -226,10 +253,7 @@ def change_start_date(
     """Until the start date has passed; the guarantee window and the reminder move with it."""
     today = today or business_today()
     contract = _lock_contract(contract_id)
-    if contract.status != ContractStatus.ACTIVE:
-        raise ServiceError("contract_terminated", "The contract has ended.")
-    if not start_date_editable(contract.start_date, today):
-        raise _invalid("start_date", "The start date has passed and can no longer change.")
+    _refuse_unless_allowed(START_DATE, contract, today)
     _check_start_date(start_date)
     if start_date < today:
         raise _invalid("start_date", "The new start date is in the past.")
@@ -264,8 +288,7 @@ def end_contract(
         termination = None
     if termination not in ENDABLE_REASONS:
         raise _invalid("reason", "One of client_ended, non_payment, other.")
-    if contract.status != ContractStatus.ACTIVE:
-        raise ServiceError("contract_terminated", "The contract has already ended.")
+    _refuse_unless_allowed(END, contract, business_today())
     if end_date < contract.start_date:
         raise _invalid("end_date", "The end date is before the start date.")
     contract.status = ContractStatus.TERMINATED

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
-from billing.guarantee import guarantee_countdown, start_date_editable
-from billing.models import Client, TerminationReason
+from billing.guarantee import guarantee_countdown
+from billing.models import Client
 from billing.queries import contract_claims, contract_page, contracts_for_list
 from billing.services import (
     ContractTerms,
+    allowed_contract_actions,
     change_start_date,
     contract_invoices,
     convert_lead,
@@ -115,12 +116,8 @@ def contract(contract_id: int):
         today=today,
         start_form=StartDateForm(start_date=found.start_date),
         end_form=EndContractForm(end_date=today),
-        can_edit_start=start_date_editable(found.start_date, today)
-        and found.status.value == "active",
-        can_end=acting_user().has_role(*MONEY_KEEPERS) and found.status.value == "active",
+        actions=allowed_contract_actions(found, today),
         can_record=acting_user().has_role(*MONEY_KEEPERS),
-        can_add_invoice=acting_user().has_role(*MONEY_KEEPERS)
-        and found.termination_reason != TerminationReason.SATISFACTION_GUARANTEE,
         invoices=contract_invoices(found.id),
         claims=contract_claims(found.id),
         invoice_form=InvoiceForm(issue_date=today),

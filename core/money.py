@@ -20,6 +20,8 @@ def cents_as_decimal(cents: int) -> str:
 
 
 MAX_CENTS = 10**12
+"""Ten billion dollars: above any real invoice, far inside the database's BIGINT. Services
+refuse amounts above it; forms cannot parse them."""
 
 
 def parse_amount_to_cents(text: str) -> int:

@@ -27,6 +27,7 @@ from billing.invoices import (
 )
 from billing.models import Refund
 from billing.queries import CLAIM_ROWS, claims_for_list, invoice_page
+from billing.rules import invoice_actions
 from commissions.ledger import invoice_entries
 from core.downloads import csv_response
 from core.extensions import db
@@ -73,6 +74,7 @@ def invoice(invoice_id: int):
     return render_template(
         "billing/invoice.html",
         invoice=found,
+        actions=invoice_actions(found.status.value, found.net_paid_cents),
         entries=invoice_entries(found.id),
         payment_form=PaymentForm(paid_on=today),
         refund_form=RefundForm(refunded_on=today),

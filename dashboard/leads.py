@@ -27,7 +27,7 @@ from leads import quarantine as quarantine_service
 from leads.forms import NoteForm, OwnerForm, StaffLeadForm, StatusForm, options
 from leads.models import LeadSubmission
 from leads.queries import filtered_query, page_of_leads, parse_filters
-from leads.rules import LeadSource, LeadStatus
+from leads.rules import CHANGE_ATTRIBUTION, CONVERT, LeadSource, LeadStatus, lead_actions
 from leads.serialize import CSV_HEADER, lead_csv_row
 from leads.services import (
     ROUND_ROBIN,
@@ -107,8 +107,9 @@ def new():
 @roles_required(*STAFF)
 def detail(lead_id: int):
     lead = lead_page(lead_id) or abort(404)
-    can_convert = lead.is_open and current_user.has_role(*STAFF)
-    can_attribute = lead.status != LeadStatus.WON and current_user.has_role(*MONEY_KEEPERS)
+    actions = lead_actions(lead.status)
+    can_convert = CONVERT in actions and current_user.has_role(*STAFF)
+    can_attribute = CHANGE_ATTRIBUTION in actions and current_user.has_role(*MONEY_KEEPERS)
     status_form = StatusForm(status=lead.status.value)
     owner_form = OwnerForm(owner_email=lead.owner.email if lead.owner else "none")
     owner_form.owner_email.choices = options([("none", "Unassigned"), *_staff_choices()])

@@ -54,6 +54,27 @@ def is_open(status: LeadStatus) -> bool:
     return status in OPEN_STATUSES
 
 
+CONVERT, CHANGE_ATTRIBUTION = "convert", "change_attribution"
+
+
+def lead_action_refusal(action: str, status: LeadStatus) -> str | None:
+    """Why a lead in `status` cannot be converted (only open leads) or have its attribution
+    changed (final once won); None when it can."""
+    if action == CONVERT and not is_open(status):
+        return f"A {status.value} lead cannot be converted."
+    if action == CHANGE_ATTRIBUTION and status == LeadStatus.WON:
+        return "A won lead's attribution is final."
+    return None
+
+
+def lead_actions(status: LeadStatus) -> frozenset[str]:
+    return frozenset(
+        action
+        for action in (CONVERT, CHANGE_ATTRIBUTION)
+        if lead_action_refusal(action, status) is None
+    )
+
+
 def transition_error(
     current: LeadStatus, target: LeadStatus, lost_reason: str | None
 ) -> str | None:

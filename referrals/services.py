@@ -18,7 +18,12 @@ from core.service_errors import ServiceError
 from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead
-from leads.rules import AttributionStatus, LeadStatus, normalise_referral_code
+from leads.rules import (
+    CHANGE_ATTRIBUTION,
+    AttributionStatus,
+    lead_action_refusal,
+    normalise_referral_code,
+)
 from leads.services import lock_lead, record_event
 from notifications.services import enqueue
 from referrals.attribution import ReferrerFacts, refusal_reason, signup_refusal
@@ -264,8 +269,9 @@ def change_attribution(
 ) -> tuple[Lead, list[str]]:
     """Admin or finance, until the lead is won. The referrer who loses it is emailed."""
     lead = lock_lead(lead_id)
-    if lead.status == LeadStatus.WON:
-        raise ServiceError("illegal_transition", "A won lead's attribution is final.")
+    refusal = lead_action_refusal(CHANGE_ATTRIBUTION, lead.status)
+    if refusal is not None:
+        raise ServiceError("illegal_transition", refusal)
     if not (reason or "").strip():
         raise ServiceError("invalid", "Say why.", {"reason": ["Say why."]})
     referrer = None
