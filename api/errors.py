@@ -14,6 +14,7 @@ CODES_BY_STATUS = {
     422: "invalid",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 MESSAGES_BY_STATUS = {
@@ -25,6 +26,7 @@ MESSAGES_BY_STATUS = {
     413: "The body is larger than 1 MB.",
     429: "Too many requests; slow down and retry later.",
     500: "Something went wrong on our side; nothing was changed.",
+    503: "The database did not answer in time; nothing was changed. Retry shortly.",
 }
 
 
@@ -45,8 +47,8 @@ def error_response(
 def http_error_response(error: HTTPException):
     status = error.code or 500
     message = MESSAGES_BY_STATUS.get(status, error.description or "Request failed.")
-    if status == 400 and error.description != type(error).description:
-        message = error.description  # abort(400, "why"), e.g. a NUL in a query parameter
+    if status in (400, 500, 503) and error.description != type(error).description:
+        message = error.description  # abort(400, "why"), or what the handler knows of a failure
     response, status = error_response(status, CODES_BY_STATUS.get(status, "error"), message)
     if status == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

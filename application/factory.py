@@ -1,6 +1,7 @@
 """The application factory, built from register_* steps: the top of the package stack, the one
 place that knows every package (blueprints, CLI groups, signal receivers, error handlers)."""
 
+import logging
 import secrets
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from core.config import ConfigError, load_config
 from core.db import database_url, engine_options
 from core.extensions import csrf, db, limiter, login_manager, mail, migrate
 
+app_log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -51,7 +53,12 @@ def configure(app: Flask, overrides: dict, require_secret_key: bool) -> None:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=url,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(
+            url,
+            settings["DATABASE_CONNECT_TIMEOUT"],
+            settings["DATABASE_STATEMENT_TIMEOUT"],
+            settings["SQLITE_BUSY_TIMEOUT"],
+        ),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -75,6 +82,7 @@ def register_input_guard(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    _never_fail_in_teardown(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
@@ -83,6 +91,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+
+
+def _never_fail_in_teardown(app: Flask) -> None:
+    """Flask-SQLAlchemy removes the request's session when the app context ends; on a
+    connection that dropped meanwhile that can raise, and an exception there would replace
+    an answer already built (a 201) with the server's bare 500. Log it instead."""
+    funcs = app.teardown_appcontext_funcs
+    for index, func in enumerate(funcs):
+        if getattr(func, "__self__", None) is db:
+            funcs[index] = _logged_instead_of_raised(func)
+
+
+def _logged_instead_of_raised(teardown):
+    def guarded(error):
+        try:
+            teardown(error)
+        except Exception:  # noqa: BLE001 - the answer is already built
+            app_log.warning("removing the database session failed", exc_info=True)
+
+    return guarded
 
 
 def register_blueprints(app: Flask) -> None:

@@ -78,7 +78,7 @@ LEDGER_CSV_HEADER = [
 def ledger_csv():
     """Every matching entry (no page limit), as the ledger page filters them."""
     filters, _errors = parse_ledger_filters(request.args)
-    query = ledger_query(filters).execution_options(yield_per=1000, sqlite_deferred=True)
+    query = ledger_query(filters).execution_options(yield_per=1000)
 
     def rows():
         for entry in db.session.scalars(query):

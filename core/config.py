@@ -41,6 +41,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": False,
     "MAIL_USE_SSL": False,
+    "MAIL_TIMEOUT": 30.0,
     "MAIL_DEFAULT_SENDER": "Hire Tech Talent <no-reply@hiretechtalent.example>",
     "SALES_INBOX": "sales@hiretechtalent.example",
     "TIMEZONE": "UTC",
@@ -69,6 +70,9 @@ DEFAULTS: dict[str, object] = {
     "COMMISSION_BONUS_CENTS": 0,
     "PAYOUT_THRESHOLD_CENTS": 10000,
     "COMMISSION_HOLD_DAYS": 7,
+    "DATABASE_CONNECT_TIMEOUT": 5.0,
+    "DATABASE_STATEMENT_TIMEOUT": 30.0,
+    "SQLITE_BUSY_TIMEOUT": 15.0,
 }
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "ROUND_ROBIN", "SESSION_COOKIE_SECURE"}
@@ -86,7 +90,13 @@ INT_KEYS = {
     "COMMISSION_HOLD_DAYS",
 }
 LIST_KEYS = {"COMPANY_DOMAINS", "LEAD_ROLES", "SITE_ORIGINS"}
-FLOAT_KEYS = {"FORM_MIN_SECONDS"}
+FLOAT_KEYS = {
+    "FORM_MIN_SECONDS",
+    "MAIL_TIMEOUT",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
+    "SQLITE_BUSY_TIMEOUT",
+}
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:

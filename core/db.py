@@ -2,7 +2,9 @@
 SQLite and PostgreSQL) and the SQLite settings a web server needs."""
 
 import enum
+import math
 import sqlite3
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -18,7 +20,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITING = ContextVar("writing", default=False)
+"""True while a use case (or the sender) writes: SQLite then begins as a writer."""
 
 
 class Base(DeclarativeBase):
@@ -43,14 +46,14 @@ def utcnow() -> datetime:
 
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; the busy timeout makes writers queue; we issue
-    BEGIN ourselves (isolation_level=None) so that it can be IMMEDIATE."""
+    """WAL lets readers run beside the writer; the busy timeout (the `timeout` connect
+    argument) makes writers queue; we issue BEGIN ourselves (isolation_level=None) so that it
+    can be IMMEDIATE."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -58,13 +61,13 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
-    """Every SQLite transaction takes the write lock up front: a deferred transaction that
-    later writes can fail at once with "database is locked" instead of waiting its turn.
-    Long read-only work (CSV exports) opts out with the execution option `sqlite_deferred`."""
+    """A use case (core.unit_of_work) takes SQLite's write lock up front with BEGIN
+    IMMEDIATE: a deferred transaction that later writes can fail at once with "database is
+    locked" instead of waiting its turn. Everything else reads: a deferred transaction, which
+    in WAL mode never waits for a writer."""
     if connection.dialect.name != "sqlite":
         return
-    deferred = connection.get_execution_options().get("sqlite_deferred")
-    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
 
 
 def database_url(raw: str | None, instance_path: str) -> str:
@@ -78,9 +81,27 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
-def engine_options(url: str) -> dict:
+def engine_options(
+    url: str,
+    connect_timeout: float = 5.0,
+    statement_timeout: float = 30.0,
+    busy_timeout: float = 15.0,
+) -> dict:
+    """SQLite waits its busy timeout for the write lock. PostgreSQL gives up connecting after
+    `connect_timeout` seconds (libpq's minimum is 2) and cancels a statement running longer
+    than `statement_timeout`, so a database that stops answering makes requests fail fast
+    (503) instead of piling up. SQLite writers wait `busy_timeout` seconds for the write lock
+    (sqlite3's busy handler)."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        return {"connect_args": {"timeout": busy_timeout}}
     # Server-side prepared statements would get generic plans that cannot use the
     # prefix indexes behind search.
-    return {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
+    return {
+        "pool_pre_ping": True,
+        "pool_timeout": connect_timeout,
+        "connect_args": {
+            "prepare_threshold": None,
+            "connect_timeout": max(2, math.ceil(connect_timeout)),
+            "options": f"-c statement_timeout={int(statement_timeout * 1000)}",
+        },
+    }

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from flask import g, has_request_context
 from sqlalchemy.exc import IntegrityError
 
+from core.db import WRITING
 from core.extensions import db
 
 P = ParamSpec("P")
@@ -32,12 +34,19 @@ def run_in_transaction(work: Callable[[], R], *, retry_on_conflict: bool = False
     if in_unit_of_work():
         return work()
     session = db.session
+    if session().in_transaction():
+        # The transaction of what the caller read before the use case: end it, so the use
+        # case's own starts as a writer's (BEGIN IMMEDIATE on SQLite) and sees the latest
+        # rows. (Only test arrangements leave changes pending here; they are kept.)
+        session.commit()
     attempts = 2 if retry_on_conflict else 1
     for attempt in range(1, attempts + 1):
         session.info[_DEPTH_KEY] = 1
+        writing = WRITING.set(True)
         try:
             result = work()
             session.info[_DEPTH_KEY] = 0
+            _note_commit_attempt()
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -50,7 +59,19 @@ def run_in_transaction(work: Callable[[], R], *, retry_on_conflict: bool = False
             return result
         finally:
             session.info[_DEPTH_KEY] = 0
+            WRITING.reset(writing)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _note_commit_attempt() -> None:
+    if has_request_context():
+        g.commit_attempted = True
+
+
+def commit_was_attempted() -> bool:
+    """Whether this request tried to commit: after that, an error cannot say "nothing was
+    changed" (the commit may have landed even if the connection dropped while it answered)."""
+    return has_request_context() and g.get("commit_attempted", False)
 
 
 def discard_uncommitted() -> None:

@@ -73,7 +73,7 @@ def export_csv():
     filters, errors = parse_filters(request.args)
     if errors:
         abort(400)
-    query = filtered_query(filters).execution_options(yield_per=1000, sqlite_deferred=True)
+    query = filtered_query(filters).execution_options(yield_per=1000)
 
     def rows():
         for lead in db.session.scalars(query):

@@ -5,6 +5,7 @@ locked, so senders on several hosts never send one message twice. A failed try i
 after OUTBOX_RETRY_SECONDS, doubling each time, until OUTBOX_MAX_TRIES marks it failed."""
 
 import logging
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Message
 
-from core.db import utcnow
+from core.db import WRITING, utcnow
 from core.extensions import db, mail
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.signals import sender_pass_finished
@@ -49,11 +50,24 @@ def build_message(row: OutboxMessage) -> Message:
 def deliver(message: Message, file_name: str) -> None:
     """SMTP when MAIL_SERVER is set, else an .eml file under the instance folder."""
     if current_app.config.get("MAIL_SERVER"):
-        mail.send(message)
+        _send_with_timeout(message, current_app.config["MAIL_TIMEOUT"])
         return
     folder = outbox_folder()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / file_name).write_bytes(message.as_bytes())
+
+
+def _send_with_timeout(message: Message, seconds: float) -> None:
+    """Flask-Mail opens its SMTP connection without a timeout, so a server that accepts and
+    never answers would hang the sender for good. smtplib takes the socket module's default
+    when none is given: set it for this send (the sender is one thread; the web process never
+    talks SMTP). A timeout raises, and counts as a failed try."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        mail.send(message)
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def outbox_folder() -> Path:
@@ -120,13 +134,45 @@ def send_pass() -> PassResult:
     started = utcnow()
     result = PassResult()
     for message_id in _due_ids(started):
-        _try_one(message_id, started, result)
+        writing = WRITING.set(True)
+        try:
+            _try_one(message_id, started, result)
+        finally:
+            WRITING.reset(writing)
     return result
 
 
-def send_loop(interval_seconds: float) -> None:
-    """Repeat passes until interrupted; other packages' housekeeping runs after each pass."""
-    while True:
-        send_pass()
-        sender_pass_finished.send("outbox")
+MAX_BACKOFF_SECONDS = 60.0
+
+
+def send_loop(interval_seconds: float, passes: int | None = None) -> None:
+    """Repeat passes until interrupted (or `passes` are done); other packages' housekeeping
+    runs after each pass. A pass that fails on the database (a restart, a terminated
+    connection, "database is locked", a full disk) is logged and tried again after a pause
+    that doubles up to a minute: mail is late, never stopped. A message delivered but not yet
+    marked sent stays pending and goes out once more (at least once, never lost)."""
+    failures = 0
+    done = 0
+    while passes is None or done < passes:
+        done += 1
+        try:
+            send_pass()
+            sender_pass_finished.send("outbox")
+        except Exception:  # noqa: BLE001 - the loop must outlive any one failure
+            failures += 1
+            _discard_session()
+            pause = min(interval_seconds * 2**failures, MAX_BACKOFF_SECONDS)
+            log.exception("outbox pass failed (%d in a row); next try in %.1f s", failures, pause)
+            time.sleep(pause)
+            continue
+        failures = 0
         time.sleep(interval_seconds)
+
+
+def _discard_session() -> None:
+    """Forget the failed pass's session and connection; the next pass connects afresh."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        log.warning("rollback after a failed pass failed too", exc_info=True)
+    db.session.remove()
