@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint install
+.PHONY: run test bench bench-faults lint install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ test: $(STAMP)
 ## make bench: a million leads, then the hire-form POST and list pages through gunicorn.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## make bench-faults: faults injected into the running app (docs/faults.md), a table per fault.
+bench-faults: $(STAMP)
+	$(BIN)/python -m bench.faults

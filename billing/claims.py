@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from auth.models import Role, User
 from billing.guarantee import claim_rejection, needs_admin_to_backdate
@@ -121,15 +122,15 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
         sa.select(Invoice)
         .where(Invoice.contract_id == contract.id)
         .order_by(Invoice.id)
+        .options(selectinload(Invoice.refunds))
         .with_for_update()
     )
     for invoice in invoices:
         if invoice.status == InvoiceStatus.VOID:
             continue
         if invoice.net_paid_cents > 0:
-            db.session.add(
+            invoice.refunds.append(
                 Refund(
-                    invoice_id=invoice.id,
                     claim_id=claim.id,
                     amount_cents=invoice.net_paid_cents,
                     status=RefundStatus.DUE,

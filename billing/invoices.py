@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from billing.models import (
     Contract,
@@ -50,7 +51,10 @@ def _idempotent(model, external_id: str | None, same: dict) -> object | None:
     """The earlier record of this external_id if its fields match; 409 if they differ."""
     if external_id is None:
         return None
-    earlier = db.session.scalar(sa.select(model).where(model.external_id == external_id))
+    query = sa.select(model).where(model.external_id == external_id)
+    if model is Invoice:
+        query = query.options(selectinload(Invoice.refunds))
+    earlier = db.session.scalar(query)
     if earlier is None:
         return None
     if any(getattr(earlier, name) != value for name, value in same.items()):
@@ -80,8 +84,13 @@ def _refuse_unless_allowed(action: str, invoice: Invoice) -> None:
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
+    """The invoice's row lock, with the refunds its answer lists (loaded inside the
+    transaction: the answer is built from memory after the commit)."""
     invoice = db.session.scalar(
-        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+        sa.select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.refunds))
+        .with_for_update()
     )
     if invoice is None:
         raise ServiceError("not_found", "No such invoice.")
@@ -146,7 +155,7 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
             raise ServiceError(
                 "duplicate", "An invoice with that number exists.", {"number": ["Already used."]}
             )
-        invoice = Invoice(external_id=data.external_id, **same)
+        invoice = Invoice(external_id=data.external_id, refunds=[], **same)
         db.session.add(invoice)
         db.session.flush()
         return Recorded(invoice, created=True)
@@ -226,9 +235,8 @@ def record_refund(
                 f"Only {invoice.net_paid_cents} cents were paid and not refunded.",
                 {"amount_cents": [f"At most {invoice.net_paid_cents}."]},
             )
-        db.session.add(
+        invoice.refunds.append(
             Refund(
-                invoice_id=invoice.id,
                 amount_cents=amount_cents,
                 status=RefundStatus.SENT,
                 refunded_on=refunded_on,

@@ -10,7 +10,10 @@ from flask_wtf import CSRFProtect
 
 from core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+"""Objects keep what they loaded after a commit: the answer to a saved change is built from
+memory, not by reloading from a connection that may have just dropped (a saved change must
+never be answered "nothing was changed")."""
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from auth.models import Role, User
 from core.company import company_key, free_mail_domains
@@ -20,6 +20,7 @@ from leads.rules import (
     OPEN_STATUSES,
     LeadSource,
     LeadStatus,
+    StartTimeline,
     normalise_referral_code,
     search_terms,
     transition_error,
@@ -69,7 +70,7 @@ def submit_lead(data: dict, arrival: Arrival) -> SubmitResult:
 
 def _open_lead_with_email(email: str) -> Lead | None:
     query = sa.select(Lead).where(Lead.email == email, Lead.status.in_(OPEN_STATUSES))
-    return db.session.scalar(query.with_for_update())
+    return db.session.scalar(query.options(selectinload(Lead.owner)).with_for_update())
 
 
 def _submission_payload(data: dict, arrival: Arrival) -> dict:
@@ -116,7 +117,9 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
         job_title=data.get("job_title"),
         seniority=data.get("seniority"),
         tech_stack=data.get("tech_stack"),
-        start_timeline=data.get("start_timeline"),
+        start_timeline=StartTimeline(data["start_timeline"])
+        if data.get("start_timeline")
+        else None,
         marketing_opt_in=bool(data.get("marketing_opt_in")),
         referral_code=normalise_referral_code(data.get("referral_code") or arrival.cookie_code),
         landing_page=arrival.landing_page,
@@ -241,7 +244,14 @@ def get_lead(lead_id: int) -> Lead | None:
 
 
 def lock_lead(lead_id: int) -> Lead:
-    lead = db.session.scalar(sa.select(Lead).where(Lead.id == lead_id).with_for_update())
+    """The lead's row lock, with its owner (its answer names the owner, built from memory
+    after the commit)."""
+    lead = db.session.scalar(
+        sa.select(Lead)
+        .where(Lead.id == lead_id)
+        .options(selectinload(Lead.owner))
+        .with_for_update()
+    )
     if lead is None:
         raise LeadError("not_found", "No such lead.")
     return lead

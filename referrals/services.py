@@ -28,7 +28,7 @@ from leads.services import lock_lead, record_event
 from notifications.services import enqueue
 from referrals.attribution import ReferrerFacts, refusal_reason, signup_refusal
 from referrals.codes import new_code
-from referrals.models import Referrer, ReferrerStatus
+from referrals.models import Referrer, ReferrerStatus, Relationship
 from referrals.settings import current_terms
 
 EXISTING_CUSTOMER_MONTHS = 12
@@ -72,7 +72,7 @@ def sign_up(data: dict) -> SignUp:
         email=data["email"],
         company=data["company"],
         phone=data.get("phone"),
-        relationship=data["relationship"],
+        relationship=Relationship(data["relationship"]),
         payout_email=data["payout_email"],
         terms_version=current_app.config["TERMS_VERSION"],
         terms_accepted_at=utcnow(),

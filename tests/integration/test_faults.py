@@ -6,6 +6,7 @@ import socket
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +15,14 @@ from support import PASSWORD, Inbox, base_config, free_port, lead_fields, point_
 
 from application.factory import create_app
 from auth.services import create_token, create_user
+from billing.invoices import InvoiceInput, add_invoice, record_payment, record_refund
+from billing.serialize import client_to_dict, contract_to_dict, invoice_to_dict
+from billing.services import ContractTerms, convert_lead
+from core.today import business_today
 from core.unit_of_work import use_case
 from leads.rules import LeadSource
+from leads.serialize import lead_to_dict
+from leads.services import Arrival, submit_lead, update_lead
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.sender import send_loop, send_pass
 
@@ -222,3 +229,55 @@ def test_an_error_after_a_commit_says_the_outcome_is_unknown(app, db, client, ma
     assert "nothing was changed" not in api.get_json()["error"]["message"]
     assert "may or may not have been saved" in api.get_json()["error"]["message"]
     assert "may or may not have been saved" in page.get_data(as_text=True)
+
+
+# The answer to a saved change is built from memory
+
+
+@contextmanager
+def no_statements(db):
+    """Fails if anything reaches the database inside the block."""
+    issued = []
+
+    def record(_conn, _cursor, statement, *_args):
+        issued.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert issued == []
+
+
+def test_answers_to_saved_changes_need_no_database_after_the_commit(db, make_user, make_lead):
+    """A connection that drops right after the commit cannot turn a saved change into an
+    error: every answer the API gives for a change is built from what the change loaded."""
+    sales = make_user("sales")
+    lead = make_lead()
+    with no_statements(db):
+        lead_to_dict(lead)
+    again = submit_lead(lead_fields(email=lead.email), Arrival(source=LeadSource.API)).lead
+    with no_statements(db):
+        lead_to_dict(again)
+    changed = update_lead(lead.id, sales, status="contacted", owner_email=sales.email)
+    with no_statements(db):
+        lead_to_dict(changed)
+    contract = convert_lead(lead.id, ContractTerms(business_today(), 1, 1_000_000, "USD"), sales)
+    with no_statements(db):
+        contract_to_dict(contract), client_to_dict(contract.client)
+    day = business_today()
+    invoice_input = InvoiceInput("INV-1", day, day, day, 100_000, "USD", external_id="i-1")
+    invoice = add_invoice(contract.id, invoice_input).invoice
+    with no_statements(db):
+        invoice_to_dict(invoice)
+    repeated = add_invoice(contract.id, invoice_input).invoice
+    with no_statements(db):
+        invoice_to_dict(repeated)
+    paid = record_payment(invoice.id, 60_000, day).invoice
+    with no_statements(db):
+        invoice_to_dict(paid)
+    refunded = record_refund(invoice.id, 10_000, day).invoice
+    with no_statements(db):
+        body = invoice_to_dict(refunded)
+    assert [refund["amount_cents"] for refund in body["refunds"]] == [10_000]
