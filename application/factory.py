@@ -170,13 +170,13 @@ def connect_receivers() -> None:
     from notifications.signals import sender_pass_finished
     from referrals.services import (
         attribute_new_lead,
+        react_to_conversion,
         tell_referrer_of_claim,
-        tell_referrer_of_conversion,
     )
 
     lead_created.connect(attribute_new_lead)
     invoice_changed.connect(reconcile_on_change)
-    lead_converted.connect(tell_referrer_of_conversion)
+    lead_converted.connect(react_to_conversion)
     claim_accepted.connect(tell_referrer_of_claim)
     sender_pass_finished.connect(purge_expired)
 

@@ -80,7 +80,11 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
     check_currency(terms.currency)
     _check_start_date(terms.start_date)
     client = _client_for(lead, terms.client_id)
-    contact = _make_primary_contact(client, lead)
+    existing_customer = _has_contract(client)
+    if existing_customer:
+        _add_contact(client, lead)
+    else:
+        _make_primary_contact(client, lead)
     ends_on = guarantee_ends_on(terms.start_date, current_app.config["GUARANTEE_GRACE_DAYS"])
     contract = Contract(
         client=client,
@@ -99,9 +103,13 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         actor,
         f"Converted: client {client.name}, contract #{contract.id} starting {terms.start_date}.",
     )
-    _enqueue_guarantee_deadline(contract, contact)
+    contact = primary_contact(client)
+    if contact is not None:
+        _enqueue_guarantee_deadline(contract, contact)
     _enqueue_owner_reminder(contract, lead)
-    lead_converted.send("billing", contract=contract, lead=lead)
+    lead_converted.send(
+        "billing", contract=contract, lead=lead, into_existing_client=existing_customer
+    )
     return contract
 
 
@@ -130,6 +138,29 @@ def _client_for(lead: Lead, client_id: int | None) -> Client:
     db.session.add(client)
     db.session.flush()
     return client
+
+
+def _has_contract(client: Client) -> bool:
+    query = sa.select(Contract.id).where(Contract.client_id == client.id).limit(1)
+    return client.id is not None and db.session.scalar(query) is not None
+
+
+def _add_contact(client: Client, lead: Lead) -> None:
+    """Converting into a client that already has a contract (SPEC §3): the lead's person
+    joins as `other`, and is primary only when the client has no primary contact."""
+    has_primary = any(c.role == ContactRole.PRIMARY for c in client.contacts)
+    contact = next((c for c in client.contacts if c.email == lead.email), None)
+    if contact is None:
+        contact = ClientContact(
+            client=client,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            role=ContactRole.OTHER,
+        )
+        db.session.add(contact)
+    if not has_primary:
+        contact.role = ContactRole.PRIMARY
 
 
 def _make_primary_contact(client: Client, lead: Lead) -> ClientContact:

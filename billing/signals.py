@@ -10,7 +10,8 @@ invoice_changed = _signals.signal("invoice-changed")
 write-off, void, guarantee claim): the commission ledger reconciles it."""
 
 lead_converted = _signals.signal("lead-converted")
-"""Sent with the new `Contract` and its `lead` once the lead is won."""
+"""Sent with the new `Contract`, its `lead` once the lead is won, and
+`into_existing_client` (the client already had a contract)."""
 
 claim_accepted = _signals.signal("claim-accepted")
 """Sent with the terminated `Contract` and the accepted `claim`, after every invoice was

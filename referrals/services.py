@@ -11,6 +11,7 @@ from sqlalchemy import orm
 from auth.models import User
 from auth.services import find_user
 from billing.models import Client, ClientContact, Contract, ContractStatus, GuaranteeClaim
+from billing.services import first_contract
 from core.company import free_mail_domains
 from core.db import utcnow
 from core.extensions import db
@@ -300,24 +301,41 @@ def change_attribution(
 
 
 def client_referral(client_id: int) -> tuple[Lead, Referrer] | None:
-    """The attributed lead behind the client and its referrer (one referrer per client):
-    the lead of the client's earliest contract that carries an attribution."""
+    """The client's one referrer (SPEC §3): the referrer of the lead of the client's first
+    contract, when that lead is attributed. No later contract changes it."""
+    first = first_contract(client_id)
+    if first is None:
+        return None
     query = (
         sa.select(Lead, Referrer)
-        .join(Contract, Contract.lead_id == Lead.id)
         .join(Referrer, Referrer.id == Lead.referrer_id)
-        .where(Contract.client_id == client_id)
-        .order_by(Contract.start_date, Contract.id)
-        .limit(1)
+        .where(Lead.id == first.lead_id)
     )
     row = db.session.execute(query).first()
     return None if row is None else (row[0], row[1])
 
 
-def tell_referrer_of_conversion(_sender, contract: Contract, lead: Lead) -> None:
-    """Receiver of `lead_converted`: the referrer of a converted lead hears it."""
+def react_to_conversion(
+    _sender, contract: Contract, lead: Lead, into_existing_client: bool
+) -> None:
+    """Receiver of `lead_converted`. Converting into a client that already has a contract
+    refuses the lead's attribution as `existing_customer` (the client keeps the referrer of
+    its first contract; the referrer sees "not eligible"); otherwise the referrer hears that
+    their referral became a client."""
     referrer = get_referrer(lead.referrer_id) if lead.referrer_id else None
     if referrer is None:
+        return
+    if into_existing_client:
+        _detach(lead)
+        lead.attribution_status = AttributionStatus.REFUSED
+        lead.attribution_reason = "existing_customer"
+        lead.code_referrer_id = referrer.id
+        _record(
+            lead,
+            f"Attribution to {referrer.full_name} refused: existing_customer (converted into "
+            f"{contract.client.name}, already a client).",
+            actor=None,
+        )
         return
     enqueue(
         "became_client",

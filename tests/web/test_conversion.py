@@ -71,7 +71,10 @@ def test_the_sales_owner_is_reminded_a_week_before_the_window_closes(
     assert moved.send_after.date() == contract.guarantee_ends_on - timedelta(days=7)
 
 
-def test_a_second_lead_of_the_same_company_reuses_the_client(client, db, login_as, make_lead):
+def test_a_second_lead_of_the_same_company_reuses_the_client_and_keeps_its_primary(
+    client, db, login_as, make_lead
+):
+    """SPEC §3: the person of a lead converted into an existing client joins as `other`."""
     first = make_lead(email="ana@northwind.example", company="Northwind")
     second_lead = make_lead(email="bob@northwind.example", company="Northwind Labs")
     login_as("sales")
@@ -80,8 +83,8 @@ def test_a_second_lead_of_the_same_company_reuses_the_client(client, db, login_a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Client)) == 1
     roles = dict(db.session.execute(sa.select(ClientContact.email, ClientContact.role)).all())
     assert {k: v.value for k, v in roles.items()} == {
-        "ana@northwind.example": "other",
-        "bob@northwind.example": "primary",
+        "ana@northwind.example": "primary",
+        "bob@northwind.example": "other",
     }
 
 
