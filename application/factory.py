@@ -2,6 +2,7 @@
 place that knows every package (blueprints, CLI groups, signal receivers, error handlers)."""
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -43,9 +44,10 @@ def create_app(
 def configure(app: Flask, overrides: dict, require_secret_key: bool) -> None:
     settings = load_config()
     settings.update(overrides)
+    production = require_secret_key and not (settings.get("DEBUG") or settings.get("TESTING"))
+    if production:
+        _check_production_settings(settings, overrides)
     if not settings.get("SECRET_KEY"):
-        if require_secret_key and not (settings.get("DEBUG") or settings.get("TESTING")):
-            raise ConfigError("SECRET_KEY is required (set it in the environment or .env)")
         # Debugging, tests and the flask command: nothing signed outlives the process.
         settings["SECRET_KEY"] = secrets.token_hex(32)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -72,6 +74,24 @@ def configure(app: Flask, overrides: dict, require_secret_key: bool) -> None:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _check_production_settings(settings: dict, overrides: dict) -> None:
+    """The production entry point (gunicorn) refuses to start half-configured (SPEC §11,
+    §14): a short or missing SECRET_KEY, or rate budgets left per process by default."""
+    key = settings.get("SECRET_KEY") or ""
+    if not key:
+        raise ConfigError("SECRET_KEY is required (set it in the environment or .env)")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
+    if not (overrides.get("RATELIMIT_STORAGE_URI") or os.environ.get("RATELIMIT_STORAGE_URI")):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI is required: redis://host:6379/0 so that every process "
+            "shares the rate budgets, or memory:// to accept a budget per process"
+        )
 
 
 def register_input_guard(app: Flask) -> None:

@@ -1,5 +1,11 @@
 """Headers every response carries (SPEC §9)."""
 
+from flask import request
+
+PRIVATE_PREFIXES = ("/dashboard", "/portal", "/api/", "/login", "/logout")
+"""Staff pages, portal pages, CSV exports and API answers: never kept by a browser or proxy
+cache (a shared computer's back button must not show them after sign-out)."""
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -19,4 +25,6 @@ def add_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -50,7 +50,7 @@ def process_env(**settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in app_keys}
     env.update(
         FLASK_SKIP_DOTENV="1",
-        SECRET_KEY="multi-host-test-secret",
+        SECRET_KEY="multi-host-test-secret-of-32-characters",
         SALES_INBOX="sales@hiretechtalent.example",
         **settings,
     )

@@ -204,3 +204,44 @@ def test_the_web_server_refuses_to_start_without_a_secret_key(tmp_path, monkeypa
         create_app(settings, instance_path=str(tmp_path))
     command_line = create_app(settings, instance_path=str(tmp_path), require_secret_key=False)
     assert len(command_line.secret_key) == 64
+
+
+@pytest.mark.parametrize(
+    ("settings", "refusal"),
+    [
+        ({"SECRET_KEY": "too-short-a-key"}, "at least 32 characters"),
+        ({"SECRET_KEY": "k" * 32, "RATELIMIT_STORAGE_URI": None}, "RATELIMIT_STORAGE_URI"),
+    ],
+)
+def test_the_web_server_refuses_a_short_key_and_per_process_budgets_left_by_default(
+    tmp_path, monkeypatch, settings, refusal
+):
+    from application.factory import create_app
+    from core.config import ConfigError
+
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "RATELIMIT_STORAGE_URI": "memory://"}
+    config = {key: value for key, value in {**base, **settings}.items() if value is not None}
+    with pytest.raises(ConfigError, match=refusal):
+        create_app(config, instance_path=str(tmp_path))
+    accepted = create_app({**base, "SECRET_KEY": "k" * 32}, instance_path=str(tmp_path / "ok"))
+    assert accepted.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize(
+    ("path", "private"),
+    [
+        ("/dashboard", True),
+        ("/dashboard/leads.csv", True),
+        ("/api/v1/leads", True),
+        ("/portal/sign-in", True),
+        ("/login", True),
+        ("/hire", False),
+        ("/referral-program", False),
+    ],
+)
+def test_staff_portal_csv_and_api_answers_are_never_cached(client, login_as, path, private):
+    login_as("admin")
+    response = client.get(path)
+    assert (response.headers.get("Cache-Control") == "no-store") is private
