@@ -44,6 +44,12 @@ def error_response(
     return jsonify(body), status
 
 
+def received():
+    """The answer to every accepted token-less post (SPEC §8): new, repeated, already
+    registered or refused alike, so it tells nothing about existing records."""
+    return jsonify({"status": "received"}), 202
+
+
 def http_error_response(error: HTTPException):
     status = error.code or 500
     message = MESSAGES_BY_STATUS.get(status, error.description or "Request failed.")

@@ -4,7 +4,7 @@ from flask import g, jsonify, request, url_for
 
 from api.auth import api_auth
 from api.blueprint import bp
-from api.errors import ApiError
+from api.errors import ApiError, received
 from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST, as_form_data, check_types, json_body
 from auth.ratelimit import public_api_write
 from auth.roles import LEAD_EDITORS, STAFF
@@ -58,11 +58,12 @@ def create_lead():
         actor=g.api_user,
     )
     result = submit_lead(form.lead_data(), arrival)
+    if g.api_user is None:
+        return received()
     lead = result.lead
-    body = lead_to_dict(lead) if g.api_user else {"id": lead.id, "status": lead.status.value}
     status = 201 if result.created else 200
     headers = {"Location": url_for("api.read_lead", lead_id=lead.id)} if result.created else {}
-    return jsonify(body), status, headers
+    return jsonify(lead_to_dict(lead)), status, headers
 
 
 @bp.get("/leads")

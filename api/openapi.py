@@ -35,6 +35,12 @@ def _ok(status: int, schema: dict) -> dict:
 
 
 LEAD = {"$ref": "#/components/schemas/Lead"}
+RECEIVED = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": ["received"]}},
+}
+"""Every accepted token-less post: new, repeated, already registered or refused alike."""
 LEAD_LIST_PARAMETERS = [
     {"name": name, "in": "query", "schema": {"type": "string"}}
     for name in (
@@ -106,7 +112,7 @@ DOCUMENT = {
     "paths": {
         "/leads": {
             "post": {
-                "summary": "Create a lead (open without a token: answers id and status only)",
+                "summary": "Create a lead (open without a token: answers 202 received)",
                 "security": [{}, {"bearer": []}],
                 "requestBody": {
                     "content": {
@@ -116,6 +122,7 @@ DOCUMENT = {
                 "responses": {
                     **_ok(201, LEAD),
                     **_ok(200, LEAD),
+                    **_ok(202, RECEIVED),
                     **_errors(400, 401, 403, 413, 422, 429),
                 },
             },
@@ -182,18 +189,23 @@ def _operation(summary: str, ok: int, errors: tuple, body: dict | None = None) -
     return operation
 
 
+def _token_less(operation: dict) -> dict:
+    """Open without a token too, answering 202 received."""
+    operation["responses"].update(_ok(202, RECEIVED))
+    return {**operation, "security": [{}, {"bearer": []}]}
+
+
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 MONEY_PATHS = {
     "/referrers": {
-        "post": {
-            **_operation(
-                "Join the referral program (open without a token: answers id and status only)",
+        "post": _token_less(
+            _operation(
+                "Join the referral program (open without a token: answers 202 received)",
                 201,
                 (400, 401, 403, 413, 422, 429),
                 SIGN_UP_SCHEMA,
-            ),
-            "security": [{}, {"bearer": []}],
-        }
+            )
+        )
     },
     "/referrers/{id}": {
         "parameters": [_id("id")],

@@ -4,7 +4,7 @@ from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
-from api.errors import ApiError
+from api.errors import ApiError, received
 from api.parsing import BOOLEAN, ID, TEXT, as_form_data, check_types, json_body
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
@@ -37,11 +37,10 @@ def create_referrer():
     if not form.validate():
         raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
     result = sign_up(form.referrer_data())
+    if g.api_user is None:
+        return received()
     referrer = result.referrer
-    if g.api_user is not None:
-        return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id))), 201
-    status = referrer.status.value if result.created else "pending"
-    return jsonify({"id": referrer.id, "status": status}), 201
+    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id))), 201
 
 
 def _referrer_or_404(referrer_id: int):

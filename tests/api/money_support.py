@@ -61,7 +61,7 @@ class Books:
             "payout_email": f"pay{n}@partner{n}.example",
             "accept_terms": True,
         }
-        referrer_id = self.client.post(f"{API}/referrers", json=sign_up).get_json()["id"]
+        referrer_id = self.post("/referrers", sign_up).get_json()["id"]
         approved = self.post(f"/referrers/{referrer_id}/approve")
         assert approved.status_code == 200, approved.get_data(as_text=True)
         return referrer_id, approved.get_json()["code"]

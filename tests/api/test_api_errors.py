@@ -86,7 +86,7 @@ def test_the_marketing_site_may_post_leads_across_origins(client, lead_payload):
     assert preflight.headers["Access-Control-Allow-Origin"] == SITE
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
-    assert posted.status_code == 201
+    assert posted.status_code == 202
     assert posted.headers["Access-Control-Allow-Origin"] == SITE
     assert "Origin" in {v.strip() for v in posted.headers.get("Vary", "").split(",")}
     assert refused.status_code == 422  # the site can read why
@@ -100,7 +100,7 @@ def test_other_origins_and_other_endpoints_get_no_cors_headers(client, bearer, l
     )
     listing = client.get("/api/v1/leads", headers={"Origin": SITE, **bearer()})
 
-    assert foreign.status_code == 201
+    assert foreign.status_code == 202
     assert "Access-Control-Allow-Origin" not in foreign.headers
     assert listing.status_code == 200
     assert "Access-Control-Allow-Origin" not in listing.headers

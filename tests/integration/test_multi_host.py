@@ -235,7 +235,7 @@ def test_two_app_processes_and_two_senders_on_one_postgresql_database_send_every
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda n: post_lead(hosts[n % 2], n), range(LEADS)))
-    assert [status for status, _ in answers] == [201] * LEADS, answers
+    assert [status for status, _ in answers] == [202] * LEADS, answers
     rows = outbox_rows(database_url_for_test)
     assert len(rows) == 2 * LEADS  # new_lead + lead_confirmation each
     assert {status for _, _, status in rows} == {OutboxStatus.PENDING}
@@ -297,11 +297,11 @@ def test_a_redis_rate_limit_storage_shares_the_public_budget_across_app_processe
     client = {"X-Forwarded-For": shared_redis()}
 
     statuses = [post_lead((first, second)[n % 2], n, client)[0] for n in range(5)]
-    assert statuses == [201] * 5
+    assert statuses == [202] * 5
 
     for number, host in enumerate((second, first), start=5):
         status, body = post_lead(host, number, client)
         assert status == 429
         assert body["error"]["code"] == "rate_limited"
         assert set(body["error"]) == {"code", "message", "fields"}
-    assert post_lead(first, 7, {"X-Forwarded-For": shared_redis()})[0] == 201  # per address
+    assert post_lead(first, 7, {"X-Forwarded-For": shared_redis()})[0] == 202  # per address
