@@ -149,6 +149,23 @@ def _add_contact(client: Client, lead: Lead) -> None:
     """Converting into a client that already has a contract (SPEC §3): the lead's person
     joins as `other`, and is primary only when the client has no primary contact."""
     has_primary = any(c.role == ContactRole.PRIMARY for c in client.contacts)
+    contact = _contact_of(client, lead, ContactRole.OTHER)
+    if not has_primary:
+        contact.role = ContactRole.PRIMARY
+
+
+def _make_primary_contact(client: Client, lead: Lead) -> ClientContact:
+    """The lead's person becomes the primary contact; a previous primary stays as `other`."""
+    for existing in client.contacts:
+        if existing.email != lead.email and existing.role == ContactRole.PRIMARY:
+            existing.role = ContactRole.OTHER
+    contact = _contact_of(client, lead, ContactRole.PRIMARY)
+    contact.role = ContactRole.PRIMARY
+    return contact
+
+
+def _contact_of(client: Client, lead: Lead, new_role: ContactRole) -> ClientContact:
+    """The client's contact with the lead's email, added with `new_role` if there is none."""
     contact = next((c for c in client.contacts if c.email == lead.email), None)
     if contact is None:
         contact = ClientContact(
@@ -156,31 +173,9 @@ def _add_contact(client: Client, lead: Lead) -> None:
             first_name=lead.first_name,
             last_name=lead.last_name,
             email=lead.email,
-            role=ContactRole.OTHER,
+            role=new_role,
         )
         db.session.add(contact)
-    if not has_primary:
-        contact.role = ContactRole.PRIMARY
-
-
-def _make_primary_contact(client: Client, lead: Lead) -> ClientContact:
-    """The lead's person becomes the primary contact; a previous primary stays as `other`."""
-    contact = None
-    for existing in client.contacts:
-        if existing.email == lead.email:
-            contact = existing
-        elif existing.role == ContactRole.PRIMARY:
-            existing.role = ContactRole.OTHER
-    if contact is None:
-        contact = ClientContact(
-            client=client,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            email=lead.email,
-            role=ContactRole.PRIMARY,
-        )
-        db.session.add(contact)
-    contact.role = ContactRole.PRIMARY
     return contact
 
 
