@@ -36,7 +36,7 @@ def create_referrer():
     form = ReferrerSignUpForm(formdata=as_form_data(values), meta={"csrf": False})
     if not form.validate():
         raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
-    result = sign_up(form.referrer_data())
+    result = sign_up(form.referrer_data(), reveal_refusal=g.api_user is not None)
     if g.api_user is None:
         return received()
     referrer = result.referrer

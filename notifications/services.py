@@ -20,6 +20,7 @@ SUBJECTS = {
     "guarantee_reminder": "Guarantee ends in a week",
     "referrer_approved": "Welcome to the Client Referral Program",
     "referrer_already_registered": "You are already in the Client Referral Program",
+    "referrer_not_eligible": "About your Client Referral Program sign-up",
     "referral_received": "We received your referral",
     "attribution_lost": "A referral was reassigned",
     "portal_sign_in": "Your sign-in link",

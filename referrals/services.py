@@ -49,20 +49,25 @@ PAST_TENSE = {
 
 @dataclass
 class SignUp:
-    referrer: Referrer
+    referrer: Referrer | None
     created: bool
 
 
 @use_case(retry_on_conflict=True)
-def sign_up(data: dict) -> SignUp:
+def sign_up(data: dict, reveal_refusal: bool = False) -> SignUp:
     """A new pending referrer (active at once for a client contact). An address already
-    registered changes nothing; the person is told by email, the caller answers as usual.
-    A concurrent sign-up of the same address makes the retry find it."""
+    registered, a staff address or one of the company's own domains changes nothing: the
+    person is told by email and the caller answers as for a new sign-up (SPEC §14), unless
+    `reveal_refusal` (staff using the API) asks for the refusal as an error. A concurrent
+    sign-up of the same address makes the retry find it."""
     refusal = signup_refusal(
         data["email"], find_user(data["email"]) is not None, current_app.config["COMPANY_DOMAINS"]
     )
     if refusal is not None:
-        raise ServiceError("invalid", refusal, {"email": [refusal]})
+        if reveal_refusal:
+            raise ServiceError("invalid", refusal, {"email": [refusal]})
+        enqueue("referrer_not_eligible", data["email"], {"reason": refusal})
+        return SignUp(None, created=False)
     existing = db.session.scalar(sa.select(Referrer).where(Referrer.email == data["email"]))
     if existing is not None:
         enqueue("referrer_already_registered", existing.email, _links(existing))

@@ -9,7 +9,6 @@ from flask import (
 )
 
 from auth.ratelimit import public_write
-from core.service_errors import ServiceError
 from leads.views import REFERRAL_COOKIE
 from referrals.forms import ReferrerSignUpForm
 from referrals.services import referrer_for_code, sign_up
@@ -25,12 +24,8 @@ REFERRAL_COOKIE_DAYS = 90
 def program():
     form = ReferrerSignUpForm()
     if form.validate_on_submit():
-        try:
-            sign_up(form.referrer_data())
-        except ServiceError as error:
-            form.email.errors.append(str(error))
-        else:
-            return redirect(url_for(".signed_up"))
+        sign_up(form.referrer_data())
+        return redirect(url_for(".signed_up"))
     return render_template("referrals/program.html", form=form, terms=current_terms())
 
 

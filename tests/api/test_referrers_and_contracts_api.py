@@ -43,6 +43,17 @@ def test_signing_up_again_answers_like_a_new_sign_up(client, db, bearer):
     assert db.session.scalar(sa.select(Referrer.company)) == "PartnerCo"
 
 
+def test_a_staff_address_answers_like_a_new_sign_up_without_a_token(client, db, bearer, staff):
+    user, _headers = staff("sales")
+    anonymous = client.post("/api/v1/referrers", json={**SIGN_UP, "email": user.email})
+    assert (anonymous.status_code, anonymous.get_json()) == (202, {"status": "received"})
+    told = client.post(
+        "/api/v1/referrers", json={**SIGN_UP, "email": user.email}, headers=bearer("finance")
+    )
+    assert (told.status_code, told.get_json()["error"]["code"]) == (422, "invalid")
+    assert db.session.scalar(sa.select(Referrer)) is None
+
+
 @pytest.mark.parametrize(
     ("change", "status", "code", "field"),
     [
