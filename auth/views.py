@@ -2,7 +2,16 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from auth.forms import LoginForm
@@ -48,6 +57,9 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            # A new session: nothing of the anonymous one (its CSRF token included) carries
+            # over into the signed-in one (SPEC §14).
+            session.clear()
             login_user(user)
             return redirect(next_path or url_for("dashboard.overview"))
         g.login_failed = True

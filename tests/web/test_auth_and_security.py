@@ -245,3 +245,17 @@ def test_staff_portal_csv_and_api_answers_are_never_cached(client, login_as, pat
     login_as("admin")
     response = client.get(path)
     assert (response.headers.get("Cache-Control") == "no-store") is private
+
+
+def test_signing_in_starts_a_new_session_with_a_new_csrf_token(client, make_user):
+    user = make_user("sales")
+    client.get("/login")
+    with client.session_transaction() as before:
+        before["csrf_token"] = "token-of-the-anonymous-session"
+        before["left_over"] = "anything"
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    client.get("/dashboard/leads/new")
+    with client.session_transaction() as after:
+        assert "left_over" not in after
+        assert after.get("csrf_token") not in (None, "token-of-the-anonymous-session")
+        assert after.get("_user_id") == str(user.id)
