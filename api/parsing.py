@@ -7,11 +7,11 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
+from core.pagination import MAX_ID
 from core.time import is_supported_date
 
 TEXT, INTEGER, BOOLEAN, TEXT_LIST = "text", "integer", "boolean", "list of text"
 ID = "an id"
-MAX_ID = 2**31 - 1
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUL_MESSAGE = "Must not contain NUL characters."
 

@@ -533,19 +533,15 @@ def db_silent(s: Scenario) -> str:
     )
 
 
+def staff_token(env: dict, email: str, role: str) -> str:
+    """A staff account of `role` made with the CLI, and an API token of theirs."""
+    flask_cli(env, "users", "create", email, "--role", role, "--password", "fault-password-123")
+    return flask_cli(env, "tokens", "create", email).strip().splitlines()[-1]
+
+
 def sqlite_write_lock(s: Scenario) -> str:
     db_path, env = s.sqlite_app("lock", SQLITE_BUSY_TIMEOUT="2")
-    flask_cli(
-        env,
-        "users",
-        "create",
-        "sales@fault.example.com",
-        "--role",
-        "sales",
-        "--password",
-        "fault-password-123",
-    )
-    token = flask_cli(env, "tokens", "create", "sales@fault.example.com").strip().splitlines()[-1]
+    token = staff_token(env, "sales@fault.example.com", "sales")
     gunicorn, port = start_gunicorn(s.procs, env, s.workdir / "lock-gunicorn.log", workers=2)
     create_public_leads(port, "lock-seed", 5)
     hold = 10.0
@@ -823,30 +819,8 @@ def pg_restart_payments(s: Scenario) -> str:
     pg = s.stack.enter_context(OwnPostgres(s.workdir))
     env = base_env(pg.url())
     flask_cli(env, "db", "upgrade")
-    flask_cli(
-        env,
-        "users",
-        "create",
-        "finance@fault.example.com",
-        "--role",
-        "finance",
-        "--password",
-        "fault-password-123",
-    )
-    token = flask_cli(env, "tokens", "create", "finance@fault.example.com").strip().splitlines()[-1]
-    flask_cli(
-        env,
-        "users",
-        "create",
-        "sales@fault.example.com",
-        "--role",
-        "sales",
-        "--password",
-        "fault-password-123",
-    )
-    sales_token = (
-        flask_cli(env, "tokens", "create", "sales@fault.example.com").strip().splitlines()[-1]
-    )
+    token = staff_token(env, "finance@fault.example.com", "finance")
+    sales_token = staff_token(env, "sales@fault.example.com", "sales")
     gunicorn, port = start_gunicorn(s.procs, env, s.workdir / "pg-gunicorn.log", workers=2)
     today = date.today().isoformat()
     first = date.today().replace(day=1).isoformat()

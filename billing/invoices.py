@@ -17,8 +17,8 @@ from billing.models import (
     Refund,
     RefundStatus,
 )
-from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, contract_refusal, invoice_refusal
-from billing.services import check_currency, raise_refusal
+from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, invoice_refusal
+from billing.services import check_currency, raise_refusal, refuse_unless_allowed
 from billing.signals import invoice_changed
 from core.db import utcnow
 from core.extensions import db
@@ -142,15 +142,7 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
             raise _invalid("commissionable_cents", "Between 0 and the amount.")
         if data.period_start > data.period_end:
             raise _invalid("period_end", "The period ends before it starts.")
-        refusal = contract_refusal(
-            ADD_INVOICE,
-            contract.status.value,
-            contract.termination_reason.value if contract.termination_reason else None,
-            contract.start_date,
-            business_today(),
-        )
-        if refusal is not None:
-            raise_refusal(refusal)
+        refuse_unless_allowed(ADD_INVOICE, contract, business_today())
         if db.session.scalar(sa.select(Invoice.id).where(Invoice.number == data.number)):
             raise ServiceError(
                 "duplicate", "An invoice with that number exists.", {"number": ["Already used."]}

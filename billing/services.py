@@ -240,27 +240,21 @@ def contract_invoices(contract_id: int) -> list[Invoice]:
     return list(db.session.scalars(query.order_by(Invoice.period_start, Invoice.id)))
 
 
+def _state_of(contract: Contract, today: date) -> tuple:
+    """The facts billing.rules decides a contract's actions by."""
+    reason = contract.termination_reason.value if contract.termination_reason else None
+    return contract.status.value, reason, contract.start_date, today
+
+
 def allowed_contract_actions(contract: Contract, today: date) -> frozenset[str]:
     """What a page may offer on this contract (billing.rules decides)."""
-    return contract_actions(
-        contract.status.value,
-        contract.termination_reason.value if contract.termination_reason else None,
-        contract.start_date,
-        today,
-    )
+    return contract_actions(*_state_of(contract, today))
 
 
-def _refuse_unless_allowed(action: str, contract: Contract, today: date) -> None:
-    refusal = contract_refusal(
-        action,
-        contract.status.value,
-        contract.termination_reason.value if contract.termination_reason else None,
-        contract.start_date,
-        today,
-    )
-    if refusal is None:
-        return
-    raise_refusal(refusal)
+def refuse_unless_allowed(action: str, contract: Contract, today: date) -> None:
+    refusal = contract_refusal(action, *_state_of(contract, today))
+    if refusal is not None:
+        raise_refusal(refusal)
 
 
 def _lock_contract(contract_id: int) -> Contract:
@@ -279,7 +273,7 @@ def change_start_date(
     """Until the start date has passed; the guarantee window and the reminder move with it."""
     today = today or business_today()
     contract = _lock_contract(contract_id)
-    _refuse_unless_allowed(START_DATE, contract, today)
+    refuse_unless_allowed(START_DATE, contract, today)
     _check_start_date(start_date)
     if start_date < today:
         raise _invalid("start_date", "The new start date is in the past.")
@@ -314,7 +308,7 @@ def end_contract(
         termination = None
     if termination not in ENDABLE_REASONS:
         raise _invalid("reason", "One of client_ended, non_payment, other.")
-    _refuse_unless_allowed(END, contract, business_today())
+    refuse_unless_allowed(END, contract, business_today())
     if end_date < contract.start_date:
         raise _invalid("end_date", "The end date is before the start date.")
     contract.status = ContractStatus.TERMINATED

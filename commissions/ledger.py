@@ -20,7 +20,7 @@ from commissions.rules import (
 from core.db import utcnow
 from core.extensions import db
 from referrals.models import Referrer, ReferrerStatus
-from referrals.services import client_referral
+from referrals.services import contract_referral
 from referrals.settings import current_terms
 
 
@@ -66,7 +66,8 @@ def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
     """Post what the rule owes on this invoice minus what its entries already hold; posting
     nothing when they agree, so it is safe to run after every event and again."""
     contract = invoice.contract
-    referred = client_referral(contract.client_id)
+    first = first_contract(contract.client_id)
+    referred = contract_referral(first)
     if referred is None:
         return []
     lead, _referrer = referred
@@ -75,7 +76,6 @@ def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
     )
     entries = invoice_entries(invoice.id)
     state = _state(invoice)
-    first = first_contract(contract.client_id)
     targets = {
         False: accrual_owed(state, terms, first.start_date),
         True: bonus_owed(state, terms, _holds_bonus(invoice, contract.client_id, entries)),

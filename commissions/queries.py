@@ -11,8 +11,7 @@ from werkzeug.datastructures import MultiDict
 from billing.models import Contract, Invoice
 from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
 from core.extensions import db
-
-MAX_ID = 2**31 - 1
+from core.pagination import MAX_ID
 
 
 @dataclass

@@ -309,12 +309,15 @@ def client_referral(client_id: int) -> tuple[Lead, Referrer] | None:
     """The client's one referrer (SPEC §3): the referrer of the lead of the client's first
     contract, when that lead is attributed. No later contract changes it."""
     first = first_contract(client_id)
-    if first is None:
-        return None
+    return None if first is None else contract_referral(first)
+
+
+def contract_referral(contract: Contract) -> tuple[Lead, Referrer] | None:
+    """The contract's lead and its referrer, when that lead is attributed."""
     query = (
         sa.select(Lead, Referrer)
         .join(Referrer, Referrer.id == Lead.referrer_id)
-        .where(Lead.id == first.lead_id)
+        .where(Lead.id == contract.lead_id)
     )
     row = db.session.execute(query).first()
     return None if row is None else (row[0], row[1])
