@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from api import referrers as _api_referrers  # noqa: F401 - registers referrer endpoints
     from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
     from api.blueprint import bp as api_bp
+    from auth.account_views import bp as accounts_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
     from billing.staff_views import bp as billing_staff_bp
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         leads_public_bp,
         auth_bp,
+        accounts_bp,
         dashboard_bp,
         leads_staff_bp,
         billing_staff_bp,

@@ -1,8 +1,31 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+
+from auth.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1000)]
+    )
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two do not match.")],
+    )
+
+
+class IssueTokenForm(FlaskForm):
+    owner = SelectField("For", coerce=int, validate_choice=True)
+    name = StringField("Name", validators=[Optional(), Length(max=100)])
+    days = IntegerField(
+        "Valid for (days)",
+        default=DEFAULT_TOKEN_DAYS,
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )

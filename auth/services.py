@@ -1,19 +1,27 @@
 """Staff accounts and API tokens."""
 
-import hashlib
-import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 
 from auth.models import ApiToken, Role, User
+from auth.password_rules import password_refusal
 from auth.passwords import dummy_verify, hash_password, verify_password
+from auth.sessions import end_sessions
+from core.db import utcnow
 from core.extensions import db
-from core.unit_of_work import use_case
+from core.tokens import new_secret, secret_hash
+from core.unit_of_work import record_in_passing, use_case
 from core.validation import InvalidValue, normalise_email_address
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "htt_"
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
+LAST_USED_PRECISION = timedelta(minutes=1)
+"""`last_used_at` is written at most once a minute per token: a busy client costs no write
+per request."""
 
 
 class AccountError(ValueError):
@@ -28,6 +36,19 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+def _require_user(email: str) -> User:
+    user = find_user(email)
+    if user is None:
+        raise AccountError(f"No staff account for {email}")
+    return user
+
+
+def _refuse_weak(password: str, email: str) -> None:
+    refusal = password_refusal(password, email)
+    if refusal:
+        raise AccountError(refusal)
+
+
 @use_case
 def create_user(email: str, role: str, password: str) -> User:
     try:
@@ -38,8 +59,7 @@ def create_user(email: str, role: str, password: str) -> User:
         role = Role(role)
     except ValueError:
         raise AccountError(f"Role must be one of {', '.join(r.value for r in Role)}") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters")
+    _refuse_weak(password, email)
     if find_user(email):
         raise AccountError(f"{email} already has an account")
     user = User(email=email, role=role, password_hash=hash_password(password))
@@ -47,37 +67,147 @@ def create_user(email: str, role: str, password: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    user = find_user(email)
-    if user is None or not user.active:
-        dummy_verify(password)
-        return None
-    return user if verify_password(user.password_hash, password) else None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+@use_case
+def set_password(email: str, password: str) -> User:
+    """A new password ends every session of the account: whoever knew the old one is out."""
+    user = _require_user(email)
+    _refuse_weak(password, user.email)
+    user.password_hash = hash_password(password)
+    end_sessions(user.id)
+    return user
 
 
 @use_case
-def create_token(email: str) -> str:
-    """Returns the token once; only its hash is stored."""
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The current password first; the other sessions of the account end, this one stays."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("That is not your current password.")
+    _refuse_weak(new, user.email)
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(password_hash=hash_password(new))
+    )
+    end_sessions(user.id, keep_key=user.session_key)
+
+
+def active_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.active).order_by(User.email)))
+
+
+@use_case
+def issue_token_for(user_id: int, name: str, days: int) -> str:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise AccountError("Tokens are issued for active accounts only.")
+    return create_token(user.email, name, days)
+
+
+@use_case
+def set_active(email: str, active: bool) -> User:
+    """Deactivation ends the account's sessions; its tokens answer 401 from then on."""
+    user = _require_user(email)
+    user.active = active
+    if not active:
+        end_sessions(user.id)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Exactly one password hash check whatever the email: an unknown or inactive account
+    takes as long as a wrong password."""
     user = find_user(email)
     if user is None:
-        raise AccountError(f"No staff account for {email}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
+        dummy_verify(password)
+        return None
+    matches = verify_password(user.password_hash, password)
+    return user if matches and user.active else None
+
+
+@use_case
+def create_token(email: str, name: str = "", days: int = DEFAULT_TOKEN_DAYS) -> str:
+    """Returns the token once; only its hash is stored."""
+    user = _require_user(email)
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"A token lasts between 1 and {MAX_TOKEN_DAYS} days")
+    token = new_secret(TOKEN_PREFIX)
+    db.session.add(
+        ApiToken(
+            user=user,
+            token_hash=secret_hash(token),
+            name=name.strip()[:100],
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
     return token
 
 
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    owner: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+def list_tokens() -> list[TokenRow]:
+    query = (
+        sa.select(ApiToken, User.email)
+        .join(User, ApiToken.user_id == User.id)
+        .order_by(ApiToken.id)
+    )
+    return [
+        TokenRow(
+            token.id,
+            owner,
+            token.name,
+            token.created_at,
+            token.last_used_at,
+            token.expires_at,
+            token.revoked_at,
+        )
+        for token, owner in db.session.execute(query)
+    ]
+
+
+@use_case
+def revoke_token(token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise AccountError(f"No token with id {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
 def user_for_token(token: str) -> User | None:
-    """The token's active owner. Remembered for the request: the public rate limit and the
-    API's authentication both ask."""
+    """The owner of a live token (not revoked, not expired, owner active). Remembered for
+    the request: the public rate limit and the API's authentication both ask."""
     cache = request.environ.setdefault("users_by_token", {}) if has_request_context() else {}
     if token not in cache:
-        api_token = db.session.scalar(
-            sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
-        )
-        active = api_token is not None and api_token.user.active
-        cache[token] = api_token.user if active else None
+        cache[token] = _live_token_owner(token)
     return cache[token]
+
+
+def _live_token_owner(token: str) -> User | None:
+    now = utcnow()
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == secret_hash(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+    )
+    if api_token is None or not api_token.user.active:
+        return None
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
+        _note_token_use(api_token.id, now)
+    return api_token.user
+
+
+def _note_token_use(token_id: int, now: datetime) -> None:
+    record_in_passing(
+        lambda: db.session.execute(
+            sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+        )
+    )

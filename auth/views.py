@@ -15,9 +15,9 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from auth.forms import LoginForm
-from auth.models import User
 from auth.services import authenticate, normalise_email
-from core.extensions import db, limiter, login_manager
+from auth.sessions import end_session, start_session, user_for_session
+from core.extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
@@ -35,8 +35,15 @@ def _failed(_response) -> bool:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, not protocol-relative, no backslash."""
-    if not target or "\\" in target or not target.startswith("/") or target.startswith("//"):
+    """Only a path on this site: no scheme, no host, not protocol-relative, no backslash, no
+    control character (CR/LF would split the Location header)."""
+    if (
+        not target
+        or any(ord(char) < 32 for char in target)
+        or "\\" in target
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -60,6 +67,7 @@ def login():
             # A new session: nothing of the anonymous one (its CSRF token included) carries
             # over into the signed-in one (SPEC §14).
             session.clear()
+            user.session_key = start_session(user)
             login_user(user)
             return redirect(next_path or url_for("dashboard.overview"))
         g.login_failed = True
@@ -69,12 +77,14 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends the session in the database: the cookie, even saved and replayed, is dead."""
+    if current_user.is_authenticated and current_user.session_key:
+        end_session(current_user.session_key)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(session_key: str):
+    return user_for_session(session_key)

@@ -9,15 +9,18 @@ email, two conversions creating one client, a retried `external_id`), it says
 its own look-ups find the twin's row.
 """
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import g, has_request_context
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import WRITING
 from core.extensions import db
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,6 +64,20 @@ def run_in_transaction(work: Callable[[], R], *, retry_on_conflict: bool = False
             session.info[_DEPTH_KEY] = 0
             WRITING.reset(writing)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def record_in_passing(work: Callable[[], object]) -> None:
+    """Bookkeeping a read does on the side (a session's last request, a token's last use):
+    its own small transaction, skipped with a warning when the database is busy or away, so
+    that it never fails the read it rides on nor changes what that read's errors say."""
+    attempted = commit_was_attempted()
+    try:
+        run_in_transaction(work)
+    except OperationalError:
+        log.warning("bookkeeping write skipped", exc_info=True)
+    finally:
+        if has_request_context():
+            g.commit_attempted = attempted
 
 
 def _note_commit_attempt() -> None:

@@ -13,13 +13,14 @@ from referrals.portal import (
     REFERRALS_PER_DAY,
     SESSION_COOKIE,
     SESSION_DAYS,
+    end_portal_session,
     redeem,
     refer_company,
     referrals_of,
     referrer_from_session,
     request_sign_in,
-    session_value,
     stage,
+    start_portal_session,
     token_is_usable,
 )
 from referrals.settings import current_terms
@@ -59,7 +60,7 @@ def confirm_sign_in(token: str):
     response = redirect(url_for("portal.home"))
     response.set_cookie(
         SESSION_COOKIE,
-        session_value(referrer),
+        start_portal_session(referrer),
         max_age=SESSION_DAYS * 86_400,
         httponly=True,
         samesite="Lax",
@@ -70,6 +71,7 @@ def confirm_sign_in(token: str):
 
 @bp.post("/sign-out")
 def sign_out():
+    end_portal_session(request.cookies.get(SESSION_COOKIE))
     response = redirect(url_for("portal.sign_in"))
     response.delete_cookie(SESSION_COOKIE)
     return response

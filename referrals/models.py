@@ -65,6 +65,19 @@ class PortalToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PortalSession(db.Model):
+    """A portal sign-in; the cookie holds a random key whose SHA-256 is kept here, so that
+    signing out ends it for good (a saved cookie no longer opens the portal)."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("referrers.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
 class ProgramSettings(db.Model):
     """The program's terms, editable by admins; one row. Until an admin saves them the
     configuration's defaults apply."""

@@ -1,8 +1,6 @@
 """The referrer portal: emailed single-use sign-in links, a 30-day portal session, what a
 referrer may see of their referrals, and referring a company."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -14,13 +12,14 @@ from core.extensions import db
 from core.service_errors import ServiceError
 from core.time import local_day_start_utc
 from core.today import business_today
+from core.tokens import new_secret, secret_hash
 from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead, LeadSubmission
 from leads.rules import AttributionStatus, LeadSource, LeadStatus
 from leads.services import Arrival, submit_lead
 from notifications.services import enqueue
-from referrals.models import PortalToken, Referrer, ReferrerStatus
+from referrals.models import PortalSession, PortalToken, Referrer, ReferrerStatus
 
 TOKEN_LIFETIME = timedelta(minutes=30)
 SESSION_DAYS = 30
@@ -36,20 +35,18 @@ RECEIVED, IN_PROGRESS, CLIENT, NOT_ELIGIBLE, CLOSED = (
 )
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @use_case
 def request_sign_in(email: str) -> None:
     """Mail a link to a known referrer (not a rejected one); say nothing either way."""
     referrer = db.session.scalar(sa.select(Referrer).where(Referrer.email == email))
     if referrer is None or referrer.status == ReferrerStatus.REJECTED:
         return
-    token = secrets.token_urlsafe(32)
+    token = new_secret()
     db.session.add(
         PortalToken(
-            referrer_id=referrer.id, token_hash=_hash(token), expires_at=utcnow() + TOKEN_LIFETIME
+            referrer_id=referrer.id,
+            token_hash=secret_hash(token),
+            expires_at=utcnow() + TOKEN_LIFETIME,
         )
     )
     link = absolute_url("portal.confirm_sign_in", token=token)
@@ -58,7 +55,7 @@ def request_sign_in(email: str) -> None:
 
 def token_is_usable(token: str) -> bool:
     query = sa.select(PortalToken.id).where(
-        PortalToken.token_hash == _hash(token),
+        PortalToken.token_hash == secret_hash(token),
         PortalToken.used_at.is_(None),
         PortalToken.expires_at > utcnow(),
     )
@@ -73,7 +70,7 @@ def redeem(token: str) -> Referrer | None:
     used = db.session.execute(
         sa.update(PortalToken)
         .where(
-            PortalToken.token_hash == _hash(token),
+            PortalToken.token_hash == secret_hash(token),
             PortalToken.used_at.is_(None),
             PortalToken.expires_at > now,
         )
@@ -87,21 +84,50 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="portal-session")
 
 
-def session_value(referrer: Referrer) -> str:
-    return _serializer().dumps(referrer.id)
+@use_case
+def start_portal_session(referrer: Referrer) -> str:
+    """The cookie's value: a signed random key whose hash names the session's row."""
+    key = new_secret()
+    db.session.add(PortalSession(referrer_id=referrer.id, key_hash=secret_hash(key)))
+    return _serializer().dumps(key)
 
 
-def referrer_from_session(value: str | None) -> Referrer | None:
+def _session_key(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        referrer_id = _serializer().loads(value, max_age=SESSION_DAYS * 86_400)
+        key = _serializer().loads(value, max_age=SESSION_DAYS * 86_400)
     except BadSignature:
         return None
-    referrer = db.session.get(Referrer, referrer_id) if isinstance(referrer_id, int) else None
+    return key if isinstance(key, str) else None
+
+
+def referrer_from_session(value: str | None) -> Referrer | None:
+    """The referrer of a session not yet ended (and not rejected since)."""
+    key = _session_key(value)
+    if key is None:
+        return None
+    referrer = db.session.scalar(
+        sa.select(Referrer)
+        .join(PortalSession, PortalSession.referrer_id == Referrer.id)
+        .where(PortalSession.key_hash == secret_hash(key), PortalSession.ended_at.is_(None))
+    )
     if referrer is None or referrer.status == ReferrerStatus.REJECTED:
         return None
     return referrer
+
+
+@use_case
+def end_portal_session(value: str | None) -> None:
+    """Signing out ends the session for good: the same cookie, replayed, opens nothing."""
+    key = _session_key(value)
+    if key is None:
+        return
+    db.session.execute(
+        sa.update(PortalSession)
+        .where(PortalSession.key_hash == secret_hash(key), PortalSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def stage(lead: Lead, referrer_id: int) -> str:

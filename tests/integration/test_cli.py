@@ -52,7 +52,7 @@ def test_users_create_refuses_bad_input_with_a_message(app, db):
         "--password",
         "short",
     )
-    assert short.exit_code != 0 and "at least 10" in short.output
+    assert short.exit_code != 0 and "at least 12" in short.output
     bad_role = run(
         app,
         "users",
@@ -64,9 +64,25 @@ def test_users_create_refuses_bad_input_with_a_message(app, db):
         "long enough password",
     )
     assert bad_role.exit_code != 0
-    run(app, "users", "create", "eve@x.example", "--role", "sales", "--password", "0123456789")
+    run(
+        app,
+        "users",
+        "create",
+        "eve@x.example",
+        "--role",
+        "sales",
+        "--password",
+        "a long enough password",
+    )
     twice = run(
-        app, "users", "create", "EVE@x.example", "--role", "sales", "--password", "0123456789"
+        app,
+        "users",
+        "create",
+        "EVE@x.example",
+        "--role",
+        "sales",
+        "--password",
+        "a long enough password",
     )
     assert "already has an account" in twice.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1

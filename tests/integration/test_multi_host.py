@@ -6,8 +6,10 @@ limit test runs in both passes (on SQLite the two processes share one database f
 skips when Redis is not reachable."""
 
 import asyncio
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import PASSWORD
 
 from core.config import DEFAULTS
 from notifications.models import OutboxMessage, OutboxStatus
@@ -305,3 +309,56 @@ def test_a_redis_rate_limit_storage_shares_the_public_budget_across_app_processe
         assert body["error"]["code"] == "rate_limited"
         assert set(body["error"]) == {"code", "message", "fields"}
     assert post_lead(first, 7, {"X-Forwarded-For": shared_redis()})[0] == 202  # per address
+
+
+def _csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def test_a_session_cookie_replayed_against_gunicorn_after_sign_out_is_refused(
+    database_url_for_test, app_servers, make_user
+):
+    """A real browser's view: cookies over HTTP to gunicorn, CSRF on, nothing shared in
+    memory with the test."""
+    user = make_user("sales")
+    (base_url,) = app_servers(
+        1, process_env(DATABASE_URL=database_url_for_test, RATELIMIT_STORAGE_URI="memory://")
+    )
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+
+    def request(path: str, form: dict | None = None, cookie: str | None = None):
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        req = urllib.request.Request(base_url + path, data=data)
+        if cookie is not None:
+            req.add_header("Cookie", f"session={cookie}")
+            opener = urllib.request.build_opener(_NoRedirect())
+        else:
+            opener = browser
+        try:
+            with opener.open(req, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    _, login_page = request("/login")
+    status, _ = request(
+        "/login",
+        {"email": user.email, "password": PASSWORD, "csrf_token": _csrf_token(login_page)},
+    )
+    assert status == 302
+    saved = next(cookie.value for cookie in jar if cookie.name == "session")
+    status, dashboard = request("/dashboard/leads")
+    assert status == 200
+    assert request("/dashboard/leads", cookie=saved)[0] == 200
+
+    assert request("/logout", {"csrf_token": _csrf_token(dashboard)})[0] == 302
+
+    assert request("/dashboard/leads", cookie=saved)[0] == 302
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

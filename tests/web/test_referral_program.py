@@ -486,3 +486,16 @@ def test_only_admins_set_a_referrers_rate(client, login_as, make_referrer):
         ).status_code
         == 403
     )
+
+
+def test_signing_out_of_the_portal_ends_the_session_for_good(client, make_referrer, outbox):
+    referrer = make_referrer()
+    client.post("/portal/sign-in", data={"email": referrer.email})
+    client.post(sign_in_link(outbox).replace("http://testserver.example", ""))
+    saved = client.get_cookie("portal_session").value
+    assert client.get("/portal").status_code == 200
+
+    client.post("/portal/sign-out")
+    client.set_cookie("portal_session", saved)
+
+    assert client.get("/portal").status_code == 302
