@@ -142,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
     from api.blueprint import bp as api_bp
     from auth.account_views import bp as accounts_bp
+    from auth.account_views import public_bp as accounts_public_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
     from billing.staff_views import bp as billing_staff_bp
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         leads_public_bp,
         auth_bp,
         accounts_bp,
+        accounts_public_bp,
         dashboard_bp,
         leads_staff_bp,
         billing_staff_bp,
@@ -185,10 +187,12 @@ def register_blueprints(app: Flask) -> None:
 def connect_receivers() -> None:
     """Lower packages announce what happened; the packages above react in the same unit of
     work. blinker keeps one connection per receiver, so a second app connects nothing new."""
+    from auth.signals import account_link_issued
     from billing.signals import claim_accepted, invoice_changed, lead_converted
     from commissions.ledger import reconcile_on_change
     from leads.quarantine import purge_expired
     from leads.signals import lead_created
+    from notifications.account_mail import mail_account_link
     from notifications.signals import sender_pass_finished
     from referrals.services import (
         attribute_new_lead,
@@ -201,6 +205,7 @@ def connect_receivers() -> None:
     lead_converted.connect(react_to_conversion)
     claim_accepted.connect(tell_referrer_of_claim)
     sender_pass_finished.connect(purge_expired)
+    account_link_issued.connect(mail_account_link)
 
 
 def register_security(app: Flask) -> None:

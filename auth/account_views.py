@@ -1,10 +1,12 @@
-"""Every staff user's account page (password, sessions, sign out everywhere) and the admins'
-API tokens page (SPEC §14)."""
+"""Every staff user's account page (password, sessions, sign out everywhere), the admins'
+staff and API tokens pages, and the public page of an emailed set-password link (SPEC §14)."""
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
+from wtforms import SelectChoice
 
-from auth.forms import ChangePasswordForm, IssueTokenForm
+from auth.forms import ChangePasswordForm, InviteForm, IssueTokenForm, RoleForm, SetPasswordForm
+from auth.links import link_owner, use_link
 from auth.roles import ADMINS, acting_user, roles_required
 from auth.services import (
     AccountError,
@@ -15,6 +17,7 @@ from auth.services import (
     revoke_token,
 )
 from auth.sessions import end_sessions, is_current, live_sessions
+from auth.staff import change_role, invite, send_reset_link, set_active_by_admin, staff_list
 
 bp = Blueprint("accounts", __name__, url_prefix="/dashboard")
 
@@ -65,7 +68,9 @@ def _tokens_page(form: IssueTokenForm, new_token: str | None = None, status: int
 
 def _issue_form() -> IssueTokenForm:
     form = IssueTokenForm()
-    form.owner.choices = [(user.id, f"{user.email} ({user.role.value})") for user in active_users()]
+    form.owner.choices = [
+        SelectChoice(user.id, f"{user.email} ({user.role.value})") for user in active_users()
+    ]
     return form
 
 
@@ -100,3 +105,106 @@ def revoke(token_id: int):
     else:
         flash("The token is revoked; it answers 401 from now on.", "success")
     return redirect(url_for("accounts.tokens"))
+
+
+def _staff_page(form: InviteForm, status: int = 200):
+    return (
+        render_template(
+            "auth/staff.html", form=form, users=staff_list(), role_form=RoleForm(), me=acting_user()
+        ),
+        status,
+    )
+
+
+@bp.get("/staff")
+@roles_required(*ADMINS)
+def staff():
+    return _staff_page(InviteForm())
+
+
+@bp.post("/staff")
+@roles_required(*ADMINS)
+def invite_staff():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _staff_page(form, 422)
+    try:
+        user = invite(form.name.data or "", form.email.data, form.role.data)
+    except AccountError as error:
+        form.email.errors.append(str(error))
+        return _staff_page(form, 422)
+    flash(f"Account created; {user.email} is emailed a link to choose a password.", "success")
+    return redirect(url_for("accounts.staff"))
+
+
+def _staff_action(action, done: str):
+    try:
+        user = action()
+    except AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(done.format(email=user.email), "success")
+    return redirect(url_for("accounts.staff"))
+
+
+@bp.post("/staff/<int:user_id>/role")
+@roles_required(*ADMINS)
+def change_staff_role(user_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose one of the roles.", "error")
+        return redirect(url_for("accounts.staff"))
+    return _staff_action(
+        lambda: change_role(user_id, form.role.data, acting_user()),
+        "{email} now has the role " + form.role.data + "; their sessions have ended.",
+    )
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@roles_required(*ADMINS)
+def deactivate_staff(user_id: int):
+    return _staff_action(
+        lambda: set_active_by_admin(user_id, False, acting_user()),
+        "{email} is deactivated: signed out everywhere, their API tokens answer 401.",
+    )
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+@roles_required(*ADMINS)
+def reactivate_staff(user_id: int):
+    return _staff_action(
+        lambda: set_active_by_admin(user_id, True, acting_user()), "{email} can sign in again."
+    )
+
+
+@bp.post("/staff/<int:user_id>/reset")
+@roles_required(*ADMINS)
+def reset_staff_password(user_id: int):
+    return _staff_action(
+        lambda: send_reset_link(user_id), "{email} is emailed a link to choose a new password."
+    )
+
+
+public_bp = Blueprint("accounts_public", __name__)
+
+
+@public_bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """A link that no longer works answers 410 with what to do; a refused password
+    re-renders the form and leaves the link usable."""
+    owner = link_owner(token)
+    if owner is None:
+        return render_template("auth/link_gone.html"), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = use_link(token, form.new_password.data)
+        except AccountError as error:
+            form.new_password.errors.append(str(error))
+            return render_template("auth/set_password.html", form=form, user=owner), 422
+        if user is None:
+            return render_template("auth/link_gone.html"), 410
+        flash("Your password is set. Sign in with it.", "success")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/set_password.html", form=form, user=owner), status

@@ -1,7 +1,15 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from auth.models import Role
 from auth.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 
@@ -28,4 +36,25 @@ class IssueTokenForm(FlaskForm):
         "Valid for (days)",
         default=DEFAULT_TOKEN_DAYS,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )
+
+
+ROLE_CHOICES = [SelectChoice(role.value, role.value) for role in Role]
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two do not match.")],
     )

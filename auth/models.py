@@ -21,8 +21,10 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     active: Mapped[bool] = mapped_column(default=True)
+    available: Mapped[bool] = mapped_column(default=True)
     last_assigned_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -45,6 +47,28 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+class LinkPurpose(enum.StrEnum):
+    SET_PASSWORD = "set_password"
+    RESET_PASSWORD = "reset_password"
+
+
+class AccountLink(db.Model):
+    """An emailed single-use link to choose a password (a new account's first, or a reset
+    an admin sent); only its SHA-256 is kept."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(str_enum(LinkPurpose))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

@@ -24,6 +24,8 @@ SUBJECTS = {
     "referral_received": "We received your referral",
     "attribution_lost": "A referral was reassigned",
     "portal_sign_in": "Your sign-in link",
+    "account_set_password": "Your Hire Tech Talent staff account",
+    "account_password_reset": "Choose a new password",
     "became_client": "Your referral became a client",
     "commission_approved": "Commission approved",
     "payout_paid": "Your payout is on its way",
