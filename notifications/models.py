@@ -20,7 +20,10 @@ class OutboxMessage(db.Model):
     message that must go out once (one confirmation per address per day)."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "send_after"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_messages_due", "status", "send_after"),
+        sa.Index("ix_outbox_messages_address_created", "to_address", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)

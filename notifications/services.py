@@ -1,7 +1,7 @@
 """Enqueue emails inside the caller's transaction; list and resend them for admins."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import validate_email
@@ -35,6 +35,19 @@ SUBJECTS = {
 }
 
 
+CAPPED_EVENTS = frozenset(
+    {
+        "portal_sign_in",
+        "account_set_password",
+        "account_password_reset",
+        "referrer_already_registered",
+    }
+)
+"""Emails anyone can make us send to an address (SPEC §14): together at most
+CAPPED_PER_HOUR an hour to one address, so the app cannot be used to flood a mailbox."""
+CAPPED_PER_HOUR = 5
+
+
 def _message_id() -> str:
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
     return f"<{secrets.token_hex(16)}@{domain}>"
@@ -49,9 +62,12 @@ def enqueue(
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
     """Render `emails/<event>.txt|.html` and add the message to the session (no commit: the
-    caller's transaction decides). Returns None when `dedupe_key` was already used."""
+    caller's transaction decides). Returns None when `dedupe_key` was already used, or when
+    a capped event already went to the address CAPPED_PER_HOUR times in the past hour."""
     address = validate_email(to_address, check_deliverability=False, test_environment=True)
     if dedupe_key is not None and _dedupe_key_taken(dedupe_key):
+        return None
+    if event in CAPPED_EVENTS and _capped_this_hour(address.normalized) >= CAPPED_PER_HOUR:
         return None
     message = OutboxMessage(
         message_id=_message_id(),
@@ -72,6 +88,23 @@ def enqueue(
     except IntegrityError:
         return None
     return message
+
+
+def _capped_this_hour(address: str) -> int:
+    """On PostgreSQL a transaction-scoped advisory lock per address makes concurrent
+    requests count one after the other (SQLite's use cases already write one at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(address))))
+    query = (
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.to_address == address,
+            OutboxMessage.event.in_(CAPPED_EVENTS),
+            OutboxMessage.created_at > utcnow() - timedelta(hours=1),
+        )
+    )
+    return db.session.scalar(query)
 
 
 def _dedupe_key_taken(dedupe_key: str) -> bool:

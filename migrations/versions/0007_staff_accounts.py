@@ -1,4 +1,5 @@
-"""staff names and availability; emailed single-use set-password and reset links
+"""staff names and availability; emailed single-use set-password and reset links; the
+outbox indexed by address for the hourly cap on link emails
 
 Revision ID: 0007
 Revises: 0006
@@ -40,9 +41,13 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_links_token_hash")),
     )
     op.create_index(op.f("ix_account_links_user_id"), "account_links", ["user_id"])
+    op.create_index(
+        "ix_outbox_messages_address_created", "outbox_messages", ["to_address", "created_at"]
+    )
 
 
 def downgrade():
+    op.drop_index("ix_outbox_messages_address_created", table_name="outbox_messages")
     op.drop_index(op.f("ix_account_links_user_id"), table_name="account_links")
     op.drop_table("account_links")
     with op.batch_alter_table("users", schema=None) as batch_op:

@@ -142,3 +142,15 @@ def test_only_admins_manage_staff(client, login_as, make_user):
     other = make_user("sales")
     assert client.get("/dashboard/staff").status_code == 403
     assert client.post(f"/dashboard/staff/{other.id}/deactivate").status_code == 403
+
+
+def test_at_most_5_password_links_an_hour_go_to_one_address(client, db, login_as, make_user):
+    login_as("admin")
+    sales = make_user("sales")
+    for _ in range(5):
+        client.post(f"/dashboard/staff/{sales.id}/reset")
+
+    sixth = client.post(f"/dashboard/staff/{sales.id}/reset", follow_redirects=True)
+
+    assert "try again later" in sixth.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountLink)) == 5

@@ -499,3 +499,26 @@ def test_signing_out_of_the_portal_ends_the_session_for_good(client, make_referr
     client.set_cookie("portal_session", saved)
 
     assert client.get("/portal").status_code == 302
+
+
+def test_sign_in_links_and_already_registered_emails_go_to_one_address_at_most_5_an_hour(
+    client, db, make_referrer, outbox
+):
+    referrer = make_referrer()
+    for _ in range(4):
+        assert client.post("/portal/sign-in", data={"email": referrer.email}).status_code == 200
+    for _ in range(3):
+        again = client.post(
+            "/referral-program", data={**SIGN_UP, "email": referrer.email, "accept_terms": "y"}
+        )
+        assert again.status_code == 302
+
+    capped = outbox("portal_sign_in") + outbox("referrer_already_registered")
+    assert [m.event for m in capped].count("portal_sign_in") == 4
+    assert len(capped) == 5
+    db.session.execute(
+        sa.update(OutboxMessage).values(created_at=utcnow() - timedelta(hours=1, seconds=1))
+    )
+    db.session.commit()
+    client.post("/portal/sign-in", data={"email": referrer.email})
+    assert len(outbox("portal_sign_in")) == 5
