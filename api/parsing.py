@@ -9,11 +9,12 @@ from werkzeug.datastructures import MultiDict
 from api.errors import ApiError
 from core.pagination import MAX_ID
 from core.time import is_supported_date
+from core.validation import is_storable_text
 
 TEXT, INTEGER, BOOLEAN, TEXT_LIST = "text", "integer", "boolean", "list of text"
 ID = "an id"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-NUL_MESSAGE = "Must not contain NUL characters."
+NUL_MESSAGE = "Must not contain NUL characters or lone surrogates."
 
 
 def json_body(*, may_be_empty: bool = False) -> dict:
@@ -38,15 +39,14 @@ def _type_ok(value, kind: str) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _has_nul(value) -> bool:
-    """NUL characters cannot be stored (PostgreSQL text refuses them)."""
+def _unstorable(value) -> bool:
     items = value if isinstance(value, list) else [value]
-    return any(isinstance(item, str) and "\x00" in item for item in items)
+    return any(isinstance(item, str) and not is_storable_text(item) for item in items)
 
 
 def check_types(body: dict, schema: dict[str, str]) -> dict:
     """Keep known fields (null means absent); a value of the wrong JSON type is 400, text
-    with a NUL character 422."""
+    with a NUL character or a lone surrogate 422."""
     wrong = {
         name: [f"Must be {kind}."]
         for name, kind in schema.items()
@@ -55,7 +55,7 @@ def check_types(body: dict, schema: dict[str, str]) -> dict:
     if wrong:
         raise ApiError(400, "bad_json", "Some values have the wrong JSON type.", wrong)
     values = {name: body[name] for name in schema if body.get(name) is not None}
-    if nul := {name: [NUL_MESSAGE] for name, value in values.items() if _has_nul(value)}:
+    if nul := {name: [NUL_MESSAGE] for name, value in values.items() if _unstorable(value)}:
         raise ApiError(422, "invalid", "Some fields are not valid.", nul)
     bad_ids = {
         name: ["No such record."]

@@ -63,9 +63,14 @@ def normalise_company_name(name: str) -> str:
     return " ".join(words)
 
 
+COMPANY_KEY_LENGTH = 260
+"""The column's width. Normalising can lengthen a name ("ß" becomes "ss", one U+FDFA
+eighteen letters), so the key is cut to fit: names alike over 250 letters are one company."""
+
+
 def company_key(email: str, company_name: str, free_domains: frozenset[str]) -> str:
     """`domain:<domain>` for a business address, else `name:<normalised name>`."""
     domain = email_domain(email)
     if domain and not is_free_mail(domain, free_domains):
-        return f"domain:{domain}"
-    return f"name:{normalise_company_name(company_name)}"
+        return f"domain:{domain}"[:COMPANY_KEY_LENGTH]
+    return f"name:{normalise_company_name(company_name)}"[:COMPANY_KEY_LENGTH]

@@ -27,3 +27,9 @@ def normalise_phone(raw: str, default_region: str) -> str:
     if not phonenumbers.is_possible_number(number):
         return text
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_storable_text(text: str) -> bool:
+    """Neither NUL (PostgreSQL text refuses it) nor a lone surrogate (no UTF-8 for it; JSON's
+    `\\ud800` escapes can carry one)."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)

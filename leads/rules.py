@@ -139,7 +139,12 @@ def query_words(q: str) -> list[str]:
     return [word[:200] for word in dict.fromkeys(words) if word]
 
 
+REFERRAL_CODE_LENGTH = 50
+"""The column's width: upper-casing can lengthen text ("ß" becomes "SS"), so the stored
+code is cut to fit (no real code is that long; a cut one stays unknown)."""
+
+
 def normalise_referral_code(raw: str | None) -> str | None:
     """A referral code as stored on a lead: trimmed and upper-cased; None for nothing at all."""
-    code = (raw or "").strip().upper()
+    code = (raw or "").strip().upper()[:REFERRAL_CODE_LENGTH]
     return code or None

@@ -83,7 +83,7 @@ def _add_submission(lead: Lead, data: dict, arrival: Arrival) -> None:
             lead_id=lead.id,
             source=arrival.source,
             payload=_submission_payload(data, arrival),
-            referral_code=data.get("referral_code"),
+            referral_code=normalise_referral_code(data.get("referral_code")),
             client_address=arrival.client_address,
         )
     )
@@ -142,7 +142,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
             lead_id=lead.id,
             source=arrival.source,
             payload=_submission_payload(data, arrival),
-            referral_code=data.get("referral_code"),
+            referral_code=normalise_referral_code(data.get("referral_code")),
             client_address=arrival.client_address,
         )
     )

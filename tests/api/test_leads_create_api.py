@@ -258,6 +258,8 @@ REQUIRED = ("first_name", "last_name", "company", "email", "roles", "headcount",
         ({"first_name": "A\x00na"}, "first_name"),
         ({"roles": ["Back-end\x00"]}, "roles"),
         ({"utm_source": "news\x00letter"}, "utm_source"),
+        ({"last_name": "Sil\ud800va"}, "last_name"),
+        ({"roles": ["\udfffBack-end"]}, "roles"),
     ],
 )
 def test_an_invalid_field_is_422_invalid_with_a_message_for_that_field(
@@ -507,3 +509,20 @@ def test_refused_token_less_posts_use_up_the_same_budget(client, lead_payload):
     assert client.post(URL, json=lead_payload()).status_code == 202
 
     assert client.post(URL, json=lead_payload()).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"email": "ana@gmail.com", "company": "ß" * 200},
+        {"email": "ana@gmail.com", "company": "\ufdfa" * 15},
+        {"referral_code": "ß" * 26},
+    ],
+)
+def test_text_that_normalising_lengthens_never_overflows_a_column(
+    client, lead_payload, lead_count, overrides
+):
+    response = client.post(URL, json=lead_payload(**overrides))
+
+    assert response.status_code == 202
+    assert lead_count() == 1
