@@ -41,3 +41,18 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+LINK_EVENTS = frozenset({"portal_sign_in", "account_set_password", "account_password_reset"})
+"""Emails carrying a single-use link: their body is removed once sent or given up on, so no
+usable link rests in the database (SPEC §14)."""
+
+SCRUBBED_BODY = (
+    "This message carried a single-use link; its body was removed once it was sent or given up."
+)
+
+
+def forget_link(message: OutboxMessage) -> None:
+    if message.event in LINK_EVENTS:
+        message.body_text = SCRUBBED_BODY
+        message.body_html = f"<p>{SCRUBBED_BODY}</p>"

@@ -5,6 +5,7 @@ locked, so senders on several hosts never send one message twice. A failed try i
 after OUTBOX_RETRY_SECONDS, doubling each time, until OUTBOX_MAX_TRIES marks it failed."""
 
 import logging
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from flask_mail import Message
 
 from core.db import WRITING, utcnow
 from core.extensions import db, mail
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import OutboxMessage, OutboxStatus, forget_link
 from notifications.signals import sender_pass_finished
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,11 @@ def deliver(message: Message, file_name: str) -> None:
         _send_with_timeout(message, current_app.config["MAIL_TIMEOUT"])
         return
     folder = outbox_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / file_name).write_bytes(message.as_bytes())
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Readable by the owner only: a sign-in link in it works until it is used (SPEC §14).
+    descriptor = os.open(folder / file_name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as eml:
+        eml.write(message.as_bytes())
 
 
 def _send_with_timeout(message: Message, seconds: float) -> None:
@@ -116,6 +120,7 @@ def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
         row.last_error = f"{type(error).__name__}: {error}"[:2000]
         if row.tries >= config["OUTBOX_MAX_TRIES"]:
             row.status = OutboxStatus.FAILED
+            forget_link(row)
             result.failed += 1
         else:
             row.send_after = utcnow() + retry_delay(row.tries, config["OUTBOX_RETRY_SECONDS"])
@@ -126,6 +131,7 @@ def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
         row.status = OutboxStatus.SENT
         row.sent_at = utcnow()
         row.last_error = None
+        forget_link(row)
         result.sent += 1
     db.session.commit()
 

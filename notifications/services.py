@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import utcnow
 from core.extensions import db
 from core.unit_of_work import use_case
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import LINK_EVENTS, OutboxMessage, OutboxStatus
 
 SUBJECTS = {
     "new_lead": "New lead",
@@ -133,12 +133,21 @@ def reschedule_pending(dedupe_key: str, send_after: datetime) -> None:
     )
 
 
+class NotResendable(ValueError):
+    """The message's single-use link was removed; the person must ask for a new one."""
+
+
 @use_case
 def resend(message_id: int) -> OutboxMessage | None:
     """A failed message goes back to the queue with a fresh count of tries."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status != OutboxStatus.FAILED:
         return None
+    if message.event in LINK_EVENTS:
+        raise NotResendable(
+            "This email carried a single-use link, removed when it failed: the person should "
+            "ask for a new link (portal sign-in) or an admin send a new one (staff)."
+        )
     message.status = OutboxStatus.PENDING
     message.tries = 0
     message.send_after = utcnow()

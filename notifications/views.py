@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from auth.roles import ADMINS, roles_required
 from core.extensions import db
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.services import resend
+from notifications.services import NotResendable, resend
 
 bp = Blueprint("outbox", __name__, url_prefix="/dashboard/outbox")
 
@@ -33,7 +33,12 @@ def index():
 @bp.post("/<int:message_id>/resend")
 @roles_required(*ADMINS)
 def resend_message(message_id: int):
-    if resend(message_id) is None:
+    try:
+        queued = resend(message_id)
+    except NotResendable as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".index"))
+    if queued is None:
         abort(404)
     flash("Queued to be sent again.", "success")
     return redirect(url_for(".index"))

@@ -112,6 +112,8 @@ def test_without_an_smtp_server_mail_is_written_as_eml_files(app, db, make_lead,
     ]
     parsed = email.message_from_bytes(files[1].read_bytes())
     assert parsed["To"] == "ana@northwind.example"
+    assert {path.stat().st_mode & 0o777 for path in files} == {0o600}
+    assert (tmp_path / "instance" / "outbox").stat().st_mode & 0o777 == 0o700
 
 
 def test_a_message_is_sent_once_even_when_passes_repeat(db, smtp, make_lead):
