@@ -153,9 +153,13 @@ def referrals_of(referrer: Referrer) -> list[Lead]:
     return list(db.session.scalars(query))
 
 
+@use_case
 def refer_company(referrer: Referrer, data: dict) -> Lead:
     """A lead from the portal form, attributed under the same rules as a code; at most
-    20 a day (in TIMEZONE)."""
+    20 a day (in TIMEZONE). The referrer's row is locked first, so concurrent referrals
+    count one after the other and the cap holds (SQLite's use cases already write one at a
+    time)."""
+    db.session.execute(sa.select(Referrer.id).where(Referrer.id == referrer.id).with_for_update())
     if referrer.code is None:
         raise ServiceError("illegal_transition", "Your account is not approved yet.")
     day_start = local_day_start_utc(business_today(), current_app.config["TIMEZONE"])

@@ -305,3 +305,39 @@ def test_parallel_guarantee_claims_accept_one_and_keep_the_others_as_rejected(ap
     assert (invoice.status, invoice.refunded_cents) == (InvoiceStatus.VOID, 40_000)
     assert db.session.get(Contract, contract_id).status == ContractStatus.TERMINATED
     assert sum(entry.amount_cents for entry in ledger_of(invoice_id)) == 0
+
+
+def test_the_portal_cap_of_20_referrals_a_day_holds_under_concurrent_requests(app, db):
+    from referrals.models import Referrer
+    from referrals.portal import REFERRALS_PER_DAY, refer_company
+
+    admin = an_admin()
+    referrer = sign_up(
+        {
+            "first_name": "Rita",
+            "last_name": "Ref",
+            "email": "rita@partnerco.example",
+            "company": "PartnerCo",
+            "relationship": "partner",
+            "payout_email": "rita@partnerco.example",
+        }
+    ).referrer
+    decide(referrer.id, "approve", admin)
+    requests = REFERRALS_PER_DAY + 5
+
+    def refer(number: int):
+        me = database.session.get(Referrer, referrer.id)
+        data = {
+            "first_name": "Cto",
+            "last_name": f"Number{number}",
+            "email": f"cto{number}@company{number}.example",
+            "company": f"Company {number}",
+        }
+        return refer_company(me, data).id
+
+    created, errors = run_together(app, requests, refer)
+
+    assert len(created) == REFERRALS_PER_DAY
+    assert codes(errors) == ["rate_limited"] * 5
+    leads = database.session.scalar(sa.select(sa.func.count()).select_from(sa.table("leads")))
+    assert leads == REFERRALS_PER_DAY
