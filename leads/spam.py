@@ -7,6 +7,9 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "hire-form-rendered-at"
+MAX_FORM_AGE_SECONDS = 24 * 3600
+"""A render older than this is not accepted as is (SPEC §14): a page kept open for days, or
+a recorded post replayed forever, is asked to send again."""
 
 
 def _serializer() -> URLSafeSerializer:
@@ -29,3 +32,12 @@ def spam_reason(honeypot: str | None, stamp: str | None, now: float | None = Non
     if elapsed < current_app.config["FORM_MIN_SECONDS"]:
         return "too_fast"
     return None
+
+
+def is_stale(stamp: str | None, now: float | None = None) -> bool:
+    """A well-signed render older than MAX_FORM_AGE_SECONDS (a bad stamp is spam_reason's)."""
+    try:
+        rendered = float(_serializer().loads(stamp or ""))
+    except (BadSignature, TypeError, ValueError):
+        return False
+    return (now if now is not None else time.time()) - rendered > MAX_FORM_AGE_SECONDS

@@ -1,13 +1,24 @@
 """The public "Hire Tech Talent" form."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from auth.ratelimit import public_write
 from leads.forms import HireForm
 from leads.quarantine import quarantine
 from leads.rules import LeadSource, normalise_referral_code
 from leads.services import UTM_FIELDS, Arrival, submit_lead
-from leads.spam import render_stamp, spam_reason
+from leads.spam import is_stale, render_stamp, spam_reason
 
 bp = Blueprint("leads_public", __name__)
 
@@ -55,6 +66,11 @@ def hire():
         form.referral_code.data = (request.args.get("ref") or "").upper()[:50] or None
         return render_template("leads/hire.html", form=form)
     if not form.validate():
+        return render_template("leads/hire.html", form=form)
+    if is_stale(form.rendered_at.data):
+        # They filled it in already: sending again at once is not a bot's speed.
+        form.rendered_at.data = render_stamp(time.time() - current_app.config["FORM_MIN_SECONDS"])
+        flash("This page was open for more than a day. Check your details and send again.", "error")
         return render_template("leads/hire.html", form=form)
     data, arrival = form.lead_data(), _arrival()
     reason = spam_reason(form.nickname.data, form.rendered_at.data)

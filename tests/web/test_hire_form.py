@@ -1,6 +1,7 @@
 """The public hire form (SPEC §2): validation that keeps values, PRG to the thank-you page,
 bots to quarantine, UTM and landing capture, duplicates."""
 
+import re
 import time
 
 import pytest
@@ -172,3 +173,28 @@ def test_the_public_budget_answers_429_and_stores_nothing(app, client, db, hire_
     assert response.status_code == 429
     assert "Too many requests" in response.get_data(as_text=True)
     assert len(leads(db)) == 2
+
+
+@pytest.mark.parametrize(("hours", "accepted"), [(23, True), (25, False)])
+def test_a_form_rendered_over_a_day_ago_is_shown_again_with_the_values_kept(
+    client, db, hire_form, hours, accepted
+):
+    data = hire_form(first_name="Odette")
+    data["rendered_at"] = render_stamp(time.time() - hours * 3600)
+
+    response = client.post("/hire", data=data)
+
+    leads = db.session.scalar(sa.select(sa.func.count()).select_from(Lead))
+    if accepted:
+        assert response.status_code == 302 and leads == 1
+        return
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and leads == 0
+    assert "open for more than a day" in page and 'value="Odette"' in page
+    fresh_stamp = re.search(r'name="rendered_at"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="rendered_at"', page
+    )
+    again = client.post("/hire", data={**data, "rendered_at": fresh_stamp.group(1)})
+    assert again.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuarantinedSubmission)) == 0
