@@ -1,12 +1,26 @@
 """Every staff user's account page (password, sessions, sign out everywhere), the admins'
 staff and API tokens pages, and the public page of an emailed set-password link (SPEC §14)."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
 
-from auth.forms import ChangePasswordForm, InviteForm, IssueTokenForm, RoleForm, SetPasswordForm
+from auth.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    InviteForm,
+    IssueTokenForm,
+    RoleForm,
+    SetPasswordForm,
+)
 from auth.links import link_owner, use_link
+from auth.mfa import (
+    enable_mfa,
+    mfa_required,
+    new_mfa_secret,
+    qr_code_data_uri,
+    recovery_codes_left,
+)
 from auth.roles import ADMINS, acting_user, roles_required
 from auth.services import (
     AccountError,
@@ -208,3 +222,63 @@ def set_password(token: str):
         return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/set_password.html", form=form, user=owner), status
+
+
+SETUP_SECRET_KEY = "mfa_setup_secret"
+OPEN_DURING_MFA_SETUP = {"accounts.mfa", "accounts.enable_mfa_confirm", "auth.logout", "static"}
+
+
+@bp.before_app_request
+def require_mfa_setup():
+    """Users of MFA_REQUIRED_ROLES without MFA see nothing but its setup (SPEC §14)."""
+    if request.endpoint in OPEN_DURING_MFA_SETUP or not request.path.startswith("/dashboard"):
+        return None
+    if current_user.is_authenticated and current_user.mfa_enabled_at is None:
+        if mfa_required(current_user):
+            return redirect(url_for("accounts.mfa"))
+    return None
+
+
+def _mfa_setup_page(form: CodeForm, status: int = 200):
+    form.code.label.text = "Code from your authenticator app"
+    user = acting_user()
+    secret = session.setdefault(SETUP_SECRET_KEY, new_mfa_secret())
+    return (
+        render_template(
+            "auth/mfa.html",
+            form=form,
+            secret=secret,
+            qr_code=qr_code_data_uri(user, secret),
+            required=mfa_required(user),
+        ),
+        status,
+    )
+
+
+@bp.get("/account/mfa")
+@login_required
+def mfa():
+    if current_user.mfa_enabled_at is not None:
+        return render_template("auth/mfa_on.html", left=recovery_codes_left(current_user.id))
+    return _mfa_setup_page(CodeForm())
+
+
+@bp.post("/account/mfa")
+@login_required
+def enable_mfa_confirm():
+    """The recovery codes are shown on this answer only."""
+    form = CodeForm()
+    if current_user.mfa_enabled_at is not None:
+        return redirect(url_for("accounts.mfa"))
+    secret = session.get(SETUP_SECRET_KEY)
+    codes = (
+        enable_mfa(acting_user(), secret, form.code.data)
+        if form.validate_on_submit() and secret
+        else None
+    )
+    if codes is None:
+        if form.code.data:
+            form.code.errors.append("That code does not match; enter the one your app shows now.")
+        return _mfa_setup_page(form, 422)
+    session.pop(SETUP_SECRET_KEY, None)
+    return render_template("auth/mfa_codes.html", codes=codes)

@@ -16,6 +16,8 @@ from auth.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    code = StringField("Code", validators=[Optional(), Length(max=20)])
+    """Optional here: with MFA on, the code may come with the password or on the next step."""
 
 
 class ChangePasswordForm(FlaskForm):
@@ -45,7 +47,7 @@ ROLE_CHOICES = [SelectChoice(role.value, role.value) for role in Role]
 class InviteForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.SALES.value)
 
 
 class RoleForm(FlaskForm):
@@ -57,4 +59,11 @@ class SetPasswordForm(FlaskForm):
     confirm_password = PasswordField(
         "New password again",
         validators=[DataRequired(), EqualTo("new_password", message="The two do not match.")],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app (or a recovery code)",
+        validators=[DataRequired(), Length(max=20)],
     )

@@ -27,6 +27,10 @@ class User(UserMixin, db.Model):
     available: Mapped[bool] = mapped_column(default=True)
     last_assigned_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
+    mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    mfa_enabled_at: Mapped[datetime | None]
+    mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    """The TOTP time step last accepted: a code of that step or an earlier one is refused."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session_key = None
@@ -47,6 +51,17 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+class RecoveryCode(db.Model):
+    """A single-use MFA recovery code; only its SHA-256 is kept."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None]
 
 
 class LinkPurpose(enum.StrEnum):

@@ -1,5 +1,6 @@
 """Staff login and logout. Failed logins are throttled per account and per address."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,12 +15,18 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from auth.forms import LoginForm
+from auth.forms import CodeForm, LoginForm
+from auth.mfa import second_factor_accepted
+from auth.models import User
 from auth.services import authenticate, normalise_email
 from auth.sessions import end_session, start_session, user_for_session
-from core.extensions import limiter, login_manager
+from core.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
+
+PENDING_SECONDS = 300
+"""After a right password, the code is awaited this long before the password is asked again."""
+WRONG_CODE = "That code is not valid, or it was already used."
 
 
 def _login_limit() -> str:
@@ -60,19 +67,54 @@ def login():
     next_path = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("dashboard.overview"))
+    pending = _pending_second_factor()
+    if pending is not None and request.method == "POST" and not request.form.get("password"):
+        return _second_step(pending, next_path)
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        if user is not None and user.mfa_enabled_at is None:
+            return _signed_in(user, next_path)
+        if user is not None and form.code.data:
+            if second_factor_accepted(user.id, form.code.data):
+                return _signed_in(user, next_path)
+            g.login_failed = True
+            form.code.errors.append(WRONG_CODE)
+            return render_template("auth/login.html", form=form)
         if user is not None:
-            # A new session: nothing of the anonymous one (its CSRF token included) carries
-            # over into the signed-in one (SPEC §14).
-            session.clear()
-            user.session_key = start_session(user)
-            login_user(user)
-            return redirect(next_path or url_for("dashboard.overview"))
+            session["mfa_pending"] = {"user_id": user.id, "at": time.time()}
+            return render_template("auth/login_code.html", form=CodeForm())
         g.login_failed = True
         form.password.errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form)
+
+
+def _pending_second_factor() -> int | None:
+    """The account whose password was right a moment ago and whose code is awaited."""
+    pending = session.get("mfa_pending")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return pending.get("user_id")
+
+
+def _second_step(user_id: int, next_path: str | None):
+    """A wrong or reused code re-renders the form; the attempt counts as a failed sign-in."""
+    form = CodeForm()
+    if form.validate_on_submit() and second_factor_accepted(user_id, form.code.data):
+        return _signed_in(db.session.get(User, user_id), next_path)
+    g.login_failed = True
+    if form.code.data:
+        form.code.errors.append(WRONG_CODE)
+    return render_template("auth/login_code.html", form=form), 422
+
+
+def _signed_in(user: User, next_path: str | None):
+    # A new session: nothing of the anonymous one (its CSRF token included) carries over
+    # into the signed-in one (SPEC §14).
+    session.clear()
+    user.session_key = start_session(user)
+    login_user(user)
+    return redirect(next_path or url_for("dashboard.overview"))
 
 
 @bp.route("/logout", methods=["POST"])

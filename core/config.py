@@ -75,6 +75,7 @@ DEFAULTS: dict[str, object] = {
     "SQLITE_BUSY_TIMEOUT": 15.0,
     "SESSION_IDLE_MINUTES": 60,
     "SESSION_MAX_HOURS": 12,
+    "MFA_REQUIRED_ROLES": ["admin", "finance"],
 }
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "ROUND_ROBIN", "SESSION_COOKIE_SECURE"}
@@ -93,7 +94,9 @@ INT_KEYS = {
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
 }
-LIST_KEYS = {"COMPANY_DOMAINS", "LEAD_ROLES", "SITE_ORIGINS"}
+LIST_KEYS = {"COMPANY_DOMAINS", "LEAD_ROLES", "SITE_ORIGINS", "MFA_REQUIRED_ROLES"}
+EMPTY_MEANS_NONE = {"MFA_REQUIRED_ROLES"}
+"""Lists where an empty value is a choice (no roles), not "use the default"."""
 FLOAT_KEYS = {
     "FORM_MIN_SECONDS",
     "MAIL_TIMEOUT",
@@ -109,7 +112,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     config: dict[str, object] = {}
     for key, default in DEFAULTS.items():
         raw = environ.get(key)
-        if raw is None or raw == "":
+        if raw == "" and key in EMPTY_MEANS_NONE:
+            config[key] = []
+        elif raw is None or raw == "":
             config[key] = default
         elif key in BOOL_KEYS:
             config[key] = parse_bool(key, raw)

@@ -20,6 +20,7 @@ def base_config(url: str) -> dict:
         "SALES_INBOX": "sales@hiretechtalent.example",
         "TIMEZONE": "America/New_York",
         "REFUSE_LAZY_LOADS_IN_PAGES": True,
+        "MFA_REQUIRED_ROLES": [],
     }
 
 
