@@ -6,7 +6,8 @@ from flask import g, request
 
 from api.errors import ApiError
 from auth.models import Role
-from auth.services import user_for_token
+from auth.services import token_actor, user_for_token
+from core.audit import act_as
 
 
 def _bearer_token() -> str | None:
@@ -38,6 +39,7 @@ def api_auth(*roles: Role, anonymous: bool = False):
             if not user.has_role(*roles):
                 raise ApiError(403, "forbidden", "Your role may not do this.")
             g.api_user = user
+            act_as(token_actor(token))
             return view(*args, **kwargs)
 
         return wrapped

@@ -11,6 +11,8 @@ from auth.passwords import hash_password
 from auth.services import AccountError
 from auth.sessions import end_sessions
 from auth.signals import account_link_issued
+from core import audit
+from core.audit import Actor
 from core.db import utcnow
 from core.extensions import db
 from core.tokens import new_secret, secret_hash
@@ -70,4 +72,11 @@ def use_link(token: str, password: str) -> User | None:
         return None
     user.password_hash = hash_password(password)
     end_sessions(user.id)
+    audit.record(
+        "user.password_changed",
+        "user",
+        user.id,
+        {"link": [None, link.purpose.value]},
+        actor=Actor("user", user.id, user.email),
+    )
     return user

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from auth.models import RecoveryCode, User
+from core import audit
 from core.db import utcnow
 from core.extensions import db
 from core.tokens import secret_hash
@@ -73,6 +74,7 @@ def enable_mfa(user: User, secret: str, code: str) -> list[str] | None:
     db.session.add_all(
         RecoveryCode(user_id=user.id, code_hash=secret_hash(_normalised(c))) for c in codes
     )
+    audit.record("user.mfa_enabled", "user", user.id, {"mfa": [False, True]})
     return codes
 
 

@@ -10,6 +10,8 @@ from auth.models import ApiToken, Role, User
 from auth.password_rules import password_refusal
 from auth.passwords import dummy_verify, hash_password, verify_password
 from auth.sessions import end_sessions
+from core import audit
+from core.audit import Actor, created, plain
 from core.db import utcnow
 from core.extensions import db
 from core.tokens import new_secret, secret_hash
@@ -64,7 +66,29 @@ def create_user(email: str, role: str, password: str) -> User:
         raise AccountError(f"{email} already has an account")
     user = User(email=email, role=role, password_hash=hash_password(password))
     db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", "user", user.id, account_fields(user))
     return user
+
+
+def account_fields(user: User) -> dict[str, list]:
+    """A new account's fields for its `user.created` event."""
+    return created({"email": user.email, "name": user.name, "role": user.role})
+
+
+def audit_activation(user: User, active: bool) -> None:
+    if user.active != active:
+        action = "user.reactivated" if active else "user.deactivated"
+        audit.record(action, "user", user.id, {"active": [user.active, active]})
+
+
+@use_case
+def record_failed_sign_in(email: str) -> None:
+    """`auth.sign_in_failed`, under the address tried (the account's id when there is one)."""
+    tried = normalise_email(email)[:254]
+    user = find_user(tried)
+    actor = Actor("user", user.id if user else None, tried)
+    audit.record("auth.sign_in_failed", "user", user.id if user else None, actor=actor)
 
 
 @use_case
@@ -74,6 +98,7 @@ def set_password(email: str, password: str) -> User:
     _refuse_weak(password, user.email)
     user.password_hash = hash_password(password)
     end_sessions(user.id)
+    audit.record("user.password_changed", "user", user.id)
     return user
 
 
@@ -87,6 +112,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
         sa.update(User).where(User.id == user.id).values(password_hash=hash_password(new))
     )
     end_sessions(user.id, keep_key=user.session_key)
+    audit.record("user.password_changed", "user", user.id)
 
 
 def active_users() -> list[User]:
@@ -105,6 +131,7 @@ def issue_token_for(user_id: int, name: str, days: int) -> str:
 def set_active(email: str, active: bool) -> User:
     """Deactivation ends the account's sessions; its tokens answer 401 from then on."""
     user = _require_user(email)
+    audit_activation(user, active)
     user.active = active
     if not active:
         end_sessions(user.id)
@@ -129,14 +156,16 @@ def create_token(email: str, name: str = "", days: int = DEFAULT_TOKEN_DAYS) -> 
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise AccountError(f"A token lasts between 1 and {MAX_TOKEN_DAYS} days")
     token = new_secret(TOKEN_PREFIX)
-    db.session.add(
-        ApiToken(
-            user=user,
-            token_hash=secret_hash(token),
-            name=name.strip()[:100],
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    api_token = ApiToken(
+        user=user,
+        token_hash=secret_hash(token),
+        name=name.strip()[:100],
+        expires_at=utcnow() + timedelta(days=days),
     )
+    db.session.add(api_token)
+    db.session.flush()
+    fields = {"owner_email": user.email, "name": api_token.name, "expires_at": api_token.expires_at}
+    audit.record("token.issued", "token", api_token.id, created(fields))
     return token
 
 
@@ -178,18 +207,32 @@ def revoke_token(token_id: int) -> None:
         raise AccountError(f"No token with id {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record(
+            "token.revoked", "token", token.id, {"revoked_at": [None, plain(token.revoked_at)]}
+        )
 
 
 def user_for_token(token: str) -> User | None:
     """The owner of a live token (not revoked, not expired, owner active). Remembered for
     the request: the public rate limit and the API's authentication both ask."""
-    cache = request.environ.setdefault("users_by_token", {}) if has_request_context() else {}
+    api_token = live_token(token)
+    return None if api_token is None else api_token.user
+
+
+def live_token(token: str) -> ApiToken | None:
+    cache = request.environ.setdefault("live_tokens", {}) if has_request_context() else {}
     if token not in cache:
-        cache[token] = _live_token_owner(token)
+        cache[token] = _live_token(token)
     return cache[token]
 
 
-def _live_token_owner(token: str) -> User | None:
+def token_actor(token: str) -> Actor:
+    """The audit log's actor for a request made with this (live) token."""
+    api_token = live_token(token)
+    return Actor("token", api_token.id, api_token.user.email)
+
+
+def _live_token(token: str) -> ApiToken | None:
     now = utcnow()
     api_token = db.session.scalar(
         sa.select(ApiToken).where(
@@ -202,7 +245,7 @@ def _live_token_owner(token: str) -> User | None:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
         _note_token_use(api_token.id, now)
-    return api_token.user
+    return api_token
 
 
 def _note_token_use(token_id: int, now: datetime) -> None:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from auth.models import StaffSession, User
+from core import audit
+from core.audit import Actor
 from core.db import utcnow
 from core.extensions import db
 from core.tokens import new_secret, secret_hash
@@ -43,6 +45,7 @@ def start_session(user: User) -> str:
         )
     )
     db.session.execute(sa.update(User).where(User.id == user.id).values(last_sign_in_at=now))
+    audit.record("auth.signed_in", "user", user.id, actor=Actor("user", user.id, user.email))
     return key
 
 

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from auth.links import issue_link
 from auth.models import LinkPurpose, Role, User
 from auth.passwords import hash_password
-from auth.services import AccountError, find_user
+from auth.services import AccountError, account_fields, audit_activation, find_user
 from auth.sessions import end_sessions
+from core import audit
 from core.extensions import db
 from core.tokens import new_secret
 from core.unit_of_work import use_case
@@ -37,6 +38,7 @@ def invite(name: str, email: str, role: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    audit.record("user.created", "user", user.id, account_fields(user))
     issue_link(user, LinkPurpose.SET_PASSWORD)
     return user
 
@@ -55,6 +57,7 @@ def change_role(user_id: int, role: str, actor: User) -> User:
     """A new role ends the account's sessions: pages open under the old role close."""
     user = _other_user(user_id, actor)
     if user.role != Role(role):
+        audit.record("user.role_changed", "user", user.id, {"role": [user.role.value, role]})
         user.role = Role(role)
         end_sessions(user.id)
     return user
@@ -63,6 +66,7 @@ def change_role(user_id: int, role: str, actor: User) -> User:
 @use_case
 def set_active_by_admin(user_id: int, active: bool, actor: User) -> User:
     user = _other_user(user_id, actor)
+    audit_activation(user, active)
     user.active = active
     if not active:
         end_sessions(user.id)
@@ -74,5 +78,6 @@ def send_reset_link(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         raise AccountError("Reset links go to active accounts only.")
+    audit.record("user.password_reset_sent", "user", user.id)
     issue_link(user, LinkPurpose.RESET_PASSWORD)
     return user

@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from auth.forms import CodeForm, LoginForm
 from auth.mfa import second_factor_accepted
 from auth.models import User
-from auth.services import authenticate, normalise_email
+from auth.services import authenticate, normalise_email, record_failed_sign_in
 from auth.sessions import end_session, start_session, user_for_session
 from core.extensions import db, limiter, login_manager
 
@@ -78,15 +78,21 @@ def login():
         if user is not None and form.code.data:
             if second_factor_accepted(user.id, form.code.data):
                 return _signed_in(user, next_path)
-            g.login_failed = True
+            _failed_attempt(form.email.data)
             form.code.errors.append(WRONG_CODE)
             return render_template("auth/login.html", form=form)
         if user is not None:
             session["mfa_pending"] = {"user_id": user.id, "at": time.time()}
             return render_template("auth/login_code.html", form=CodeForm())
-        g.login_failed = True
+        _failed_attempt(form.email.data)
         form.password.errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form)
+
+
+def _failed_attempt(email: str) -> None:
+    """Counts against both login budgets and goes into the audit log."""
+    g.login_failed = True
+    record_failed_sign_in(email)
 
 
 def _pending_second_factor() -> int | None:
@@ -100,9 +106,10 @@ def _pending_second_factor() -> int | None:
 def _second_step(user_id: int, next_path: str | None):
     """A wrong or reused code re-renders the form; the attempt counts as a failed sign-in."""
     form = CodeForm()
+    user = db.session.get(User, user_id)
     if form.validate_on_submit() and second_factor_accepted(user_id, form.code.data):
-        return _signed_in(db.session.get(User, user_id), next_path)
-    g.login_failed = True
+        return _signed_in(user, next_path)
+    _failed_attempt(user.email)
     if form.code.data:
         form.code.errors.append(WRONG_CODE)
     return render_template("auth/login_code.html", form=form), 422

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from auth.models import Role, User
 from billing.guarantee import claim_rejection, needs_admin_to_backdate
-from billing.invoices import mark_void
+from billing.invoices import audit_money_event, mark_void, money_state
 from billing.models import (
     ClaimChannel,
     ClaimStatus,
@@ -23,8 +23,15 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
-from billing.services import cancel_reminder, first_contract, primary_contact
+from billing.services import (
+    cancel_reminder,
+    contract_state,
+    first_contract,
+    primary_contact,
+)
 from billing.signals import claim_accepted, invoice_changed
+from core import audit
+from core.audit import changed, created
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
@@ -93,6 +100,20 @@ def _record_claim(
     )
     db.session.add(claim)
     db.session.flush()
+    audit.record(
+        "guarantee_claim.recorded",
+        "guarantee_claim",
+        claim.id,
+        created(
+            {
+                "contract_id": contract.id,
+                "status": claim.status,
+                "claimed_on": claim.claimed_on,
+                "reason": claim.reason,
+                "rejection_code": code,
+            }
+        ),
+    )
     if code is None:
         _accept(contract, claim, actor)
     return claim
@@ -128,6 +149,7 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
     for invoice in invoices:
         if invoice.status == InvoiceStatus.VOID:
             continue
+        before = money_state(invoice)
         if invoice.net_paid_cents > 0:
             invoice.refunds.append(
                 Refund(
@@ -139,10 +161,15 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
             )
             invoice.refunded_cents = invoice.paid_cents
         mark_void(invoice, "Satisfaction guarantee")
+        audit_money_event("invoice.voided", invoice, before, claim_id=[None, claim.id])
         invoice_changed.send(invoice)
+    ended = contract_state(contract)
     contract.status = ContractStatus.TERMINATED
     contract.end_date = claim.claimed_on
     contract.termination_reason = TerminationReason.SATISFACTION_GUARANTEE
+    audit.record(
+        "contract.ended", "contract", contract.id, changed(ended, contract_state(contract))
+    )
     cancel_reminder(contract, "Cancelled by a guarantee claim.")
     record_event(
         contract.lead_id,

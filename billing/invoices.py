@@ -20,6 +20,8 @@ from billing.models import (
 from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, invoice_refusal
 from billing.services import check_currency, raise_refusal, refuse_unless_allowed
 from billing.signals import invoice_changed
+from core import audit
+from core.audit import changed, created
 from core.db import utcnow
 from core.extensions import db
 from core.money import MAX_CENTS, format_cents
@@ -97,6 +99,20 @@ def lock_invoice(invoice_id: int) -> Invoice:
     return invoice
 
 
+def money_state(invoice: Invoice) -> dict:
+    """The invoice fields (§8) that money events change, for the audit log."""
+    return {
+        "status": invoice.status,
+        "paid_cents": invoice.paid_cents,
+        "refunded_cents": invoice.refunded_cents,
+        "written_off_cents": invoice.written_off_cents,
+    }
+
+
+def audit_money_event(action: str, invoice: Invoice, before: dict, **extra) -> None:
+    audit.record(action, "invoice", invoice.id, {**changed(before, money_state(invoice)), **extra})
+
+
 def get_invoice(invoice_id: int) -> Invoice | None:
     return db.session.get(Invoice, invoice_id)
 
@@ -150,6 +166,12 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
         invoice = Invoice(external_id=data.external_id, refunds=[], **same)
         db.session.add(invoice)
         db.session.flush()
+        audit.record(
+            "invoice.created",
+            "invoice",
+            invoice.id,
+            created({**same, "status": invoice.status, "external_id": data.external_id}),
+        )
         return Recorded(invoice, created=True)
 
     return _in_transaction(work)
@@ -175,6 +197,7 @@ def record_payment(
         _refuse_unless_allowed(PAYMENT, invoice)
         _check_amount(amount_cents)
         _not_in_future("paid_on", paid_on)
+        before = money_state(invoice)
         if amount_cents > invoice.owed_cents:
             raise ServiceError(
                 "overpayment",
@@ -194,6 +217,7 @@ def record_payment(
             invoice.status = InvoiceStatus.PAID
             invoice.fully_paid_on = _latest_payment_date(invoice.id, paid_on)
         db.session.flush()
+        audit_money_event("invoice.payment_recorded", invoice, before)
         invoice_changed.send(invoice)
         return Recorded(invoice, created=True)
 
@@ -221,6 +245,7 @@ def record_refund(
             return Recorded(invoice, created=False)
         _check_amount(amount_cents)
         _not_in_future("refunded_on", refunded_on)
+        before = money_state(invoice)
         if amount_cents > invoice.net_paid_cents:
             raise ServiceError(
                 "refund_exceeds_paid",
@@ -238,6 +263,7 @@ def record_refund(
         )
         invoice.refunded_cents += amount_cents
         db.session.flush()
+        audit_money_event("invoice.refund_recorded", invoice, before)
         invoice_changed.send(invoice)
         return Recorded(invoice, created=True)
 
@@ -253,11 +279,15 @@ def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
         if not (reason or "").strip():
             raise _invalid("reason", "Say why.")
         _not_in_future("written_off_on", written_off_on)
+        before = money_state(invoice)
         invoice.written_off_cents = invoice.owed_cents
         invoice.write_off_reason = reason.strip()
         invoice.status = InvoiceStatus.PAID
         invoice.fully_paid_on = _latest_payment_date(invoice.id, written_off_on)
         db.session.flush()
+        audit_money_event(
+            "invoice.written_off", invoice, before, reason=[None, invoice.write_off_reason]
+        )
         invoice_changed.send(invoice)
         return invoice
 
@@ -274,7 +304,9 @@ def void(invoice_id: int, reason: str) -> Invoice:
         if not (reason or "").strip():
             raise _invalid("reason", "Say why.")
         _refuse_unless_allowed(VOID, invoice)
+        before = money_state(invoice)
         mark_void(invoice, reason.strip())
+        audit_money_event("invoice.voided", invoice, before, reason=[None, invoice.void_reason])
         invoice_changed.send(invoice)
         return invoice
 
@@ -304,6 +336,16 @@ def mark_refund_sent(refund_id: int, sent_on: date, reference: str) -> Invoice:
             RefundStatus.SENT,
             sent_on,
             reference.strip(),
+        )
+        audit.record(
+            "refund.marked_sent",
+            "refund",
+            refund.id,
+            {
+                "status": ["due", "sent"],
+                "sent_on": [None, sent_on.isoformat()],
+                "reference": [None, refund.reference],
+            },
         )
         return db.session.get(Invoice, refund.invoice_id)
 

@@ -19,6 +19,8 @@ from billing.models import (
 )
 from billing.rules import END, START_DATE, Refusal, contract_actions, contract_refusal
 from billing.signals import lead_converted
+from core import audit
+from core.audit import changed, plain
 from core.company import email_domain, free_mail_domains, is_free_mail
 from core.db import utcnow
 from core.extensions import db
@@ -79,6 +81,7 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         raise ServiceError("illegal_transition", refusal, {"status": [refusal]})
     check_currency(terms.currency)
     _check_start_date(terms.start_date)
+    status_before = lead.status
     client = _client_for(lead, terms.client_id)
     existing_customer = _has_contract(client)
     if existing_customer:
@@ -102,6 +105,16 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         lead,
         actor,
         f"Converted: client {client.name}, contract #{contract.id} starting {terms.start_date}.",
+    )
+    audit.record(
+        "lead.converted",
+        "lead",
+        lead.id,
+        {
+            "status": [plain(status_before), plain(lead.status)],
+            "client_id": [None, client.id],
+            "contract_id": [None, contract.id],
+        },
     )
     contact = primary_contact(client)
     if contact is not None:
@@ -257,6 +270,17 @@ def refuse_unless_allowed(action: str, contract: Contract, today: date) -> None:
         raise_refusal(refusal)
 
 
+def contract_state(contract: Contract) -> dict:
+    """The contract fields (§8) that ending or moving it change, for the audit log."""
+    return {
+        "status": contract.status,
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "termination_reason": contract.termination_reason,
+        "guarantee_ends_on": contract.guarantee_ends_on,
+    }
+
+
 def _lock_contract(contract_id: int) -> Contract:
     contract = db.session.scalar(
         sa.select(Contract).where(Contract.id == contract_id).with_for_update()
@@ -278,10 +302,16 @@ def change_start_date(
     if start_date < today:
         raise _invalid("start_date", "The new start date is in the past.")
     if start_date != contract.start_date:
-        old = contract.start_date
+        old, before = contract.start_date, contract_state(contract)
         contract.start_date = start_date
         contract.guarantee_ends_on = guarantee_ends_on(
             start_date, current_app.config["GUARANTEE_GRACE_DAYS"]
+        )
+        audit.record(
+            "contract.start_date_changed",
+            "contract",
+            contract.id,
+            changed(before, contract_state(contract)),
         )
         record_event(
             contract.lead_id,
@@ -311,10 +341,14 @@ def end_contract(
     refuse_unless_allowed(END, contract, business_today())
     if end_date < contract.start_date:
         raise _invalid("end_date", "The end date is before the start date.")
+    before = contract_state(contract)
     contract.status = ContractStatus.TERMINATED
     contract.end_date = end_date
     contract.termination_reason = termination
     contract.termination_note = note
+    audit.record(
+        "contract.ended", "contract", contract.id, changed(before, contract_state(contract))
+    )
     record_event(
         contract.lead_id,
         "contract",

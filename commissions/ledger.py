@@ -17,6 +17,7 @@ from commissions.rules import (
     bonus_owed,
     expected_payable_on,
 )
+from core import audit
 from core.db import utcnow
 from core.extensions import db
 from referrals.models import Referrer, ReferrerStatus
@@ -173,11 +174,18 @@ def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
                 CommissionEntry.state == EntryState.PENDING,
             )
             .values(state=EntryState.APPROVED, approved_at=now)
-            .returning(CommissionEntry.referrer_id, CommissionEntry.amount_cents)
+            .returning(
+                CommissionEntry.id, CommissionEntry.referrer_id, CommissionEntry.amount_cents
+            )
         ).all()
-        for referrer_id, amount in rows:
+        for _, referrer_id, amount in rows:
             approved += 1
             per_referrer[referrer_id] = per_referrer.get(referrer_id, 0) + amount
+        audit.record_many(
+            "commission.approved",
+            "commission",
+            [(entry_id, {"state": ["pending", "approved"]}) for entry_id, _, _ in rows],
+        )
     return approved, per_referrer
 
 

@@ -15,6 +15,8 @@ from commissions.models import (
     PayoutLine,
     PayoutStatus,
 )
+from core import audit
+from core.audit import created
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
@@ -84,6 +86,7 @@ def run_payouts(as_of: date | None, actor: User | None) -> Payout:
         .with_for_update(of=CommissionEntry)
     ).all()
     by_referrer: dict[int, list] = defaultdict(list)
+    lines: list[int] = []
     for entry_id, referrer_id, amount in rows:
         by_referrer[referrer_id].append((entry_id, amount))
     payout = Payout(as_of=as_of, created_by_id=actor.id if actor else None)
@@ -102,6 +105,20 @@ def run_payouts(as_of: date | None, actor: User | None) -> Payout:
         if taken != len(ids):
             raise ServiceError("payout_run_in_progress", "Another payout run took entries.")
         db.session.add(PayoutLine(payout_id=payout.id, referrer_id=referrer_id, amount_cents=net))
+        lines.append(net)
+    audit.record(
+        "payout.created",
+        "payout",
+        payout.id,
+        created(
+            {
+                "as_of": as_of,
+                "status": PayoutStatus.OPEN,
+                "lines": len(lines),
+                "amount_cents": sum(lines),
+            }
+        ),
+    )
     return payout
 
 
@@ -123,6 +140,16 @@ def mark_paid(payout_id: int, paid_on: date, reference: str) -> Payout:
         PayoutStatus.PAID,
         paid_on,
         reference.strip(),
+    )
+    audit.record(
+        "payout.paid",
+        "payout",
+        payout.id,
+        {
+            "status": ["open", "paid"],
+            "paid_on": [None, paid_on.isoformat()],
+            "reference": [None, payout.reference],
+        },
     )
     db.session.execute(
         sa.update(CommissionEntry)
@@ -170,4 +197,19 @@ def write_off_balance(referrer_id: int, reason: str, actor: User) -> CommissionE
         note=f"{reason.strip()} (by {actor.email})",
     )
     db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "commission.written_off",
+        "commission",
+        entry.id,
+        created(
+            {
+                "referrer_id": referrer_id,
+                "kind": entry.kind,
+                "amount_cents": entry.amount_cents,
+                "state": entry.state,
+                "reason": reason.strip(),
+            }
+        ),
+    )
     return entry

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from auth.ratelimit import public_write
 from commissions.ledger import balance_cents, payout_lines_of, portal_ledger
+from core.audit import Actor, act_as
 from core.service_errors import ServiceError
 from referrals.forms import PortalSignInForm, ReferCompanyForm
 from referrals.portal import (
@@ -34,6 +35,7 @@ def portal_login_required(view):
         g.referrer = referrer_from_session(request.cookies.get(SESSION_COOKIE))
         if g.referrer is None:
             return redirect(url_for("portal.sign_in"))
+        act_as(Actor("referrer", g.referrer.id, g.referrer.email))
         return view(*args, **kwargs)
 
     return wrapped

@@ -12,6 +12,8 @@ from auth.models import User
 from auth.services import find_user
 from billing.models import Client, ClientContact, Contract, ContractStatus, GuaranteeClaim
 from billing.services import first_contract
+from core import audit
+from core.audit import changed
 from core.company import free_mail_domains
 from core.db import utcnow
 from core.extensions import db
@@ -148,11 +150,14 @@ def decide(referrer_id: int, action: str, actor: User) -> Referrer:
             "illegal_transition",
             f"A referrer who is {referrer.status.value} cannot be {PAST_TENSE[action]}.",
         )
+    before = _referrer_state(referrer)
     if target == ReferrerStatus.ACTIVE:
         _activate(referrer, actor)
     else:
         referrer.status = target
         referrer.decided_at, referrer.decided_by = utcnow(), actor
+    changes = changed(before, _referrer_state(referrer))
+    audit.record("referrer.status_changed", "referrer", referrer.id, changes)
     return referrer
 
 
@@ -171,6 +176,9 @@ def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
     )
     if referrer is None:
         raise ServiceError("not_found", "No such referrer.")
+    if referrer.rate_bp != rate_bp:
+        changes = {"rate_bp": [referrer.rate_bp, rate_bp]}
+        audit.record("referrer.rate_changed", "referrer", referrer.id, changes)
     referrer.rate_bp = rate_bp
     return referrer
 
@@ -258,6 +266,23 @@ def _detach(lead: Lead) -> None:
     lead.terms_version = None
 
 
+def _attribution(lead: Lead) -> dict:
+    return {
+        "referrer_id": lead.referrer_id,
+        "attribution_status": lead.attribution_status,
+        "attribution_reason": lead.attribution_reason,
+    }
+
+
+def _audit_attribution(lead: Lead, before: dict, **extra) -> None:
+    changes = {**changed(before, _attribution(lead)), **extra}
+    audit.record("lead.attribution_changed", "lead", lead.id, changes)
+
+
+def _referrer_state(referrer: Referrer) -> dict:
+    return {"status": referrer.status, "code": referrer.code, "rate_bp": referrer.rate_bp}
+
+
 def _record(lead: Lead, detail: str, actor: User | None) -> None:
     record_event(lead.id, "attribution", detail, actor)
 
@@ -288,14 +313,16 @@ def change_attribution(
             raise ServiceError("invalid", message, {"referrer_id": [message]})
     previous = get_referrer(lead.referrer_id) if lead.referrer_id else None
     warnings = attribution_warnings(lead, referrer, today) if referrer else []
+    before = _attribution(lead)
     if referrer is None:
         _detach(lead)
     else:
         _attach(lead, referrer)
-    before = previous.full_name if previous else "nobody"
-    after = referrer.full_name if referrer else "nobody"
+    _audit_attribution(lead, before, reason=[None, reason.strip()])
+    was = previous.full_name if previous else "nobody"
+    now = referrer.full_name if referrer else "nobody"
     note = f" Warnings: {', '.join(warnings)}." if warnings else ""
-    _record(lead, f"Attribution {before} → {after}. Reason: {reason.strip()}.{note}", actor)
+    _record(lead, f"Attribution {was} → {now}. Reason: {reason.strip()}.{note}", actor)
     if previous is not None and previous != referrer:
         enqueue(
             "attribution_lost",
@@ -334,10 +361,12 @@ def react_to_conversion(
     if referrer is None:
         return
     if into_existing_client:
+        before = _attribution(lead)
         _detach(lead)
         lead.attribution_status = AttributionStatus.REFUSED
         lead.attribution_reason = "existing_customer"
         lead.code_referrer_id = referrer.id
+        _audit_attribution(lead, before)
         _record(
             lead,
             f"Attribution to {referrer.full_name} refused: existing_customer (converted into "

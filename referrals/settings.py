@@ -1,11 +1,13 @@
 """The program's terms: the admin-saved row, else the configuration's defaults."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
 from auth.models import User
+from core import audit
+from core.audit import changed
 from core.extensions import db
 from core.unit_of_work import use_case
 from referrals.models import ProgramSettings
@@ -44,6 +46,7 @@ def current_terms() -> ProgramTerms:
 def save_terms(terms: ProgramTerms, actor: User) -> ProgramTerms:
     """Applies to attributions from now on; leads keep the terms copied onto them."""
     row = db.session.scalar(sa.select(ProgramSettings).limit(1).with_for_update())
+    before = asdict(current_terms())
     if row is None:
         row = ProgramSettings()
         db.session.add(row)
@@ -53,4 +56,8 @@ def save_terms(terms: ProgramTerms, actor: User) -> ProgramTerms:
     row.payout_threshold_cents = terms.payout_threshold_cents
     row.hold_days = terms.hold_days
     row.updated_by_id = actor.id
+    db.session.flush()
+    changes = changed(before, asdict(terms))
+    if changes:
+        audit.record("program_settings.changed", "program_settings", row.id, changes)
     return terms

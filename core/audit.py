@@ -1,0 +1,155 @@
+"""The audit log (SPEC §14): one append-only row per change to money, attribution, referrers,
+program settings, staff accounts, tokens, webhook endpoints, personal data and imports, and
+per sign-in attempt.
+
+`record` adds the row to the use case's own transaction, so the row and the change commit or
+roll back together. The actor is whoever the request authenticated as: the API's token
+(`act_as`), the portal's referrer (`act_as`), else the signed-in staff user; a CLI command
+or a job outside any request is `system`. The database refuses UPDATE and DELETE of these
+rows (triggers in migration 0009)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import utcnow
+from core.extensions import db
+from core.unit_of_work import in_unit_of_work
+
+ACTOR_KINDS = ("user", "token", "referrer", "system")
+_ACTOR_KEY = "audit.actor"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    id: int | None = None
+    email: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        sa.Index("ix_audit_events_at_id", "at", "id"),
+        sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(sa.String(10))
+    actor_id: Mapped[int | None]
+    actor_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int | None]
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    client_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.actor_kind, self.actor_id, self.actor_email)
+
+
+def act_as(actor: Actor) -> None:
+    """Name the actor of this request (a token, a referrer); kept in the request's environ so
+    that it never outlives the request."""
+    request.environ[_ACTOR_KEY] = actor
+
+
+def current_actor() -> Actor:
+    if not has_request_context():
+        return SYSTEM
+    named = request.environ.get(_ACTOR_KEY)
+    if named is not None:
+        return named
+    if current_user and current_user.is_authenticated:
+        return Actor("user", current_user.id, current_user.email)
+    return SYSTEM
+
+
+def plain(value: object) -> object:
+    """A value as the API writes it: dates as ISO text, enums as their values."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def changed(before: dict, after: dict) -> dict[str, list]:
+    """`{field: [before, after]}` for the fields whose value differs."""
+    return {
+        field: [plain(before.get(field)), plain(value)]
+        for field, value in after.items()
+        if plain(before.get(field)) != plain(value)
+    }
+
+
+def created(fields: dict) -> dict[str, list]:
+    """The changes of a new record: every field from null."""
+    return {field: [None, plain(value)] for field, value in fields.items()}
+
+
+def record(
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    changes: dict[str, list] | None = None,
+    *,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """Add the event to the open unit of work (never on its own: a change and its row
+    commit together)."""
+    if not in_unit_of_work():
+        raise RuntimeError("audit events are recorded inside the use case of their change")
+    who = actor or current_actor()
+    event = AuditEvent(
+        actor_kind=who.kind,
+        actor_id=who.id,
+        actor_email=who.email,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        changes=changes or {},
+        client_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def record_many(action: str, entity_type: str, rows: list[tuple[int, dict[str, list]]]) -> None:
+    """One event per entity in one INSERT (approve-due approves thousands at once)."""
+    if not rows:
+        return
+    if not in_unit_of_work():
+        raise RuntimeError("audit events are recorded inside the use case of their change")
+    who = current_actor()
+    address = request.remote_addr if has_request_context() else None
+    now = utcnow()
+    db.session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_kind": who.kind,
+                "actor_id": who.id,
+                "actor_email": who.email,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "changes": changes,
+                "client_address": address,
+            }
+            for entity_id, changes in rows
+        ],
+    )
