@@ -354,6 +354,24 @@ MONEY_PATHS = {
             {"paid_on": TEXT, "reference": TEXT},
         ),
     },
+    "/audit-events": {
+        "get": {
+            **_operation("Read the audit log, newest first (admin)", 200, (401, 403, 422)),
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in (
+                    "entity_type",
+                    "entity_id",
+                    "action",
+                    "actor_email",
+                    "from",
+                    "to",
+                    "limit",
+                    "cursor",
+                )
+            ],
+        }
+    },
 }
 DOCUMENT["paths"].update(MONEY_PATHS)
 

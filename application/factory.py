@@ -134,6 +134,7 @@ def _logged_instead_of_raised(teardown):
 
 
 def register_blueprints(app: Flask) -> None:
+    from api import audit as _api_audit  # noqa: F401 - registers the audit log endpoint
     from api import billing as _api_billing  # noqa: F401 - registers the contract endpoints
     from api import leads as _api_leads  # noqa: F401 - registers the lead endpoints
     from api import money as _api_money  # noqa: F401 - registers invoice and payout endpoints
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from billing.staff_views import bp as billing_staff_bp
     from commissions.cli import commissions_bp, payouts_bp
     from commissions.views import bp as commissions_staff_bp
+    from dashboard.audit import bp as audit_staff_bp
     from dashboard.invoices import bp as invoices_staff_bp
     from dashboard.leads import bp as leads_staff_bp
     from dashboard.referrers import bp as referrers_staff_bp
@@ -173,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
         referrers_staff_bp,
         commissions_staff_bp,
         outbox_bp,
+        audit_staff_bp,
         api_bp,
         users_bp,
         tokens_bp,

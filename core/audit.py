@@ -22,6 +22,43 @@ from core.extensions import db
 from core.unit_of_work import in_unit_of_work
 
 ACTOR_KINDS = ("user", "token", "referrer", "system")
+ACTIONS = (
+    "auth.sign_in_failed",
+    "auth.signed_in",
+    "commission.approved",
+    "commission.written_off",
+    "contract.ended",
+    "contract.start_date_changed",
+    "guarantee_claim.recorded",
+    "import.completed",
+    "invoice.created",
+    "invoice.payment_recorded",
+    "invoice.refund_recorded",
+    "invoice.voided",
+    "invoice.written_off",
+    "lead.attribution_changed",
+    "lead.converted",
+    "payout.created",
+    "payout.paid",
+    "personal_data.erased",
+    "personal_data.exported",
+    "program_settings.changed",
+    "referrer.rate_changed",
+    "referrer.status_changed",
+    "refund.marked_sent",
+    "token.issued",
+    "token.revoked",
+    "user.created",
+    "user.deactivated",
+    "user.mfa_enabled",
+    "user.password_changed",
+    "user.password_reset_sent",
+    "user.reactivated",
+    "user.role_changed",
+    "webhook_endpoint.created",
+    "webhook_endpoint.deleted",
+)
+"""Every action the log names (the filter's choices); `record` refuses any other."""
 _ACTOR_KEY = "audit.actor"
 
 
@@ -96,8 +133,15 @@ def changed(before: dict, after: dict) -> dict[str, list]:
 
 
 def created(fields: dict) -> dict[str, list]:
-    """The changes of a new record: every field from null."""
-    return {field: [None, plain(value)] for field, value in fields.items()}
+    """The changes of a new record: every field that has a value, from null."""
+    return {field: [None, plain(value)] for field, value in fields.items() if value is not None}
+
+
+def _check(action: str) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"not an audit action: {action}")
+    if not in_unit_of_work():
+        raise RuntimeError("audit events are recorded inside the use case of their change")
 
 
 def record(
@@ -110,8 +154,7 @@ def record(
 ) -> AuditEvent:
     """Add the event to the open unit of work (never on its own: a change and its row
     commit together)."""
-    if not in_unit_of_work():
-        raise RuntimeError("audit events are recorded inside the use case of their change")
+    _check(action)
     who = actor or current_actor()
     event = AuditEvent(
         actor_kind=who.kind,
@@ -131,8 +174,7 @@ def record_many(action: str, entity_type: str, rows: list[tuple[int, dict[str, l
     """One event per entity in one INSERT (approve-due approves thousands at once)."""
     if not rows:
         return
-    if not in_unit_of_work():
-        raise RuntimeError("audit events are recorded inside the use case of their change")
+    _check(action)
     who = current_actor()
     address = request.remote_addr if has_request_context() else None
     now = utcnow()

@@ -11,6 +11,17 @@ def is_supported_date(day: date) -> bool:
     return EARLIEST_DATE <= day <= LATEST_DATE
 
 
+def query_date(raw: str) -> date:
+    """A business date from a query string; ValueError says what is wanted."""
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError("A date as YYYY-MM-DD.") from None
+    if not is_supported_date(value):
+        raise ValueError(f"A date between {EARLIEST_DATE} and {LATEST_DATE}.")
+    return value
+
+
 def local_date(moment_utc: datetime, tz_name: str) -> date:
     """The calendar date in `tz_name` of a naive-UTC moment."""
     return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name)).date()

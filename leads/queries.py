@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from auth.models import User
 from core.extensions import db
-from core.pagination import MAX_ID, BadCursor, Cursor, clamp_limit
-from core.time import EARLIEST_DATE, LATEST_DATE, utc_range_for_local_dates
+from core.pagination import MAX_ID, Cursor, page_arguments
+from core.time import query_date, utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
 
@@ -61,14 +61,9 @@ def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
         raw = args.get(name)
         if raw:
             try:
-                value = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = ["A date as YYYY-MM-DD."]
-                continue
-            if not EARLIEST_DATE <= value <= LATEST_DATE:
-                errors[name] = [f"A date between {EARLIEST_DATE} and {LATEST_DATE}."]
-            else:
-                setattr(filters, name, value)
+                setattr(filters, name, query_date(raw))
+            except ValueError as error:
+                errors[name] = [str(error)]
     sort = args.get("sort") or NEWEST_FIRST
     if sort in (NEWEST_FIRST, OLDEST_FIRST):
         filters.sort = sort
@@ -80,15 +75,7 @@ def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
             filters.referrer_id = int(raw_referrer)
         else:
             errors["referrer_id"] = ["A referrer id."]
-    try:
-        filters.limit = clamp_limit(args.get("limit"))
-    except ValueError as error:
-        errors["limit"] = [str(error)]
-    if args.get("cursor"):
-        try:
-            filters.cursor = Cursor.decode(args["cursor"])
-        except BadCursor as error:
-            errors["cursor"] = [str(error)]
+    filters.limit, filters.cursor = page_arguments(args, errors)
     return filters, errors
 
 

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from core import audit
+from core.audit import Actor
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
@@ -77,7 +79,12 @@ def redeem(token: str) -> Referrer | None:
         .values(used_at=now)
         .returning(PortalToken.referrer_id)
     ).scalar()
-    return None if used is None else db.session.get(Referrer, used)
+    if used is None:
+        return None
+    referrer = db.session.get(Referrer, used)
+    actor = Actor("referrer", referrer.id, referrer.email)
+    audit.record("auth.signed_in", "referrer", referrer.id, actor=actor)
+    return referrer
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -39,8 +39,11 @@ LIST_PAGES = [
     "/dashboard/payouts",
     "/dashboard/outbox",
     "/dashboard/quarantine",
+    "/dashboard/audit",
+    "/dashboard/audit.csv",
     "/api/v1/leads?limit=200",
     "/api/v1/commissions?limit=200",
+    "/api/v1/audit-events?limit=200",
 ]
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from auth.views import safe_next
 from core.config import ConfigError, load_config, parse_bool
 from core.csv_export import csv_lines, neutralise
-from core.pagination import BadCursor, Cursor, clamp_limit
-from core.time import local_date, utc_range_for_local_dates
+from core.pagination import BadCursor, Cursor, clamp_limit, page_arguments
+from core.time import local_date, query_date, utc_range_for_local_dates
 from core.validation import InvalidValue, normalise_email_address, normalise_phone
 from notifications.sender import retry_delay
 
@@ -96,6 +96,44 @@ def test_settings_come_from_the_environment_over_defaults():
     assert config["REPLY_WITHIN_HOURS"] == 4
     assert config["PUBLIC_RATE_LIMIT"] == "10/minute"
     assert config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "bad"),
+    [
+        ({}, (50, None), []),
+        ({"limit": "500"}, (200, None), []),
+        ({"limit": "x", "cursor": "%%%"}, (50, None), ["limit", "cursor"]),
+        (
+            {"cursor": Cursor(datetime(2026, 5, 1, 9), 7).encode()},
+            (50, Cursor(datetime(2026, 5, 1, 9), 7)),
+            [],
+        ),
+    ],
+)
+def test_page_arguments_name_each_bad_argument(args, expected, bad):
+    errors = {}
+    assert page_arguments(args, errors) == expected
+    assert sorted(errors) == sorted(bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "answer"),
+    [
+        ("2026-05-01", date(2026, 5, 1)),
+        ("1900-01-01", date(1900, 1, 1)),
+        ("2026-13-01", "A date as YYYY-MM-DD."),
+        ("yesterday", "A date as YYYY-MM-DD."),
+        ("1899-12-31", "A date between 1900-01-01 and 9998-12-31."),
+        ("9999-01-01", "A date between 1900-01-01 and 9998-12-31."),
+    ],
+)
+def test_a_query_date_is_a_supported_iso_date(raw, answer):
+    if isinstance(answer, date):
+        assert query_date(raw) == answer
+    else:
+        with pytest.raises(ValueError, match=answer):
+            query_date(raw)
 
 
 @pytest.mark.parametrize(("tries", "seconds"), [(1, 60), (2, 120), (3, 240), (4, 480), (7, 3840)])

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from auth.services import find_user
+from core.audit import Actor, AuditEvent
 from core.db import utcnow
 from leads.models import Lead, LeadEvent
 from notifications.models import OutboxMessage
@@ -260,7 +261,7 @@ def test_only_the_post_uses_the_link_so_a_mail_scanner_cannot(client, db, make_r
     assert referrer.first_name in client.get("/portal").get_data(as_text=True)
 
 
-def test_a_link_works_once(client, make_referrer, outbox):
+def test_a_link_works_once(client, db, make_referrer, outbox):
     referrer = make_referrer()
     client.post("/portal/sign-in", data={"email": referrer.email})
     path = sign_in_link(outbox).replace("http://testserver.example", "")
@@ -270,6 +271,9 @@ def test_a_link_works_once(client, make_referrer, outbox):
     assert second.status_code == 410
     assert "no longer works" in second.get_data(as_text=True)
     assert client.get("/portal").status_code == 302
+    [signed_in] = db.session.scalars(sa.select(AuditEvent).filter_by(action="auth.signed_in"))
+    assert signed_in.actor == Actor("referrer", referrer.id, referrer.email)
+    assert (signed_in.entity_type, signed_in.entity_id) == ("referrer", referrer.id)
 
 
 def test_a_link_expires_after_thirty_minutes(client, db, make_referrer, outbox):
