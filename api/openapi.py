@@ -372,6 +372,38 @@ MONEY_PATHS = {
             ],
         }
     },
+    "/webhook-endpoints": {
+        "post": _operation(
+            "Register an endpoint (url, events, description); the secret is in this answer only",
+            201,
+            (400, 401, 403, 422),
+            {"url": TEXT, "events": TEXT_LIST, "description": TEXT},
+        ),
+        "get": {
+            **_operation("List webhook endpoints", 200, (401, 403, 422)),
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in ("limit", "cursor")
+            ],
+        },
+    },
+    "/webhook-endpoints/{id}": {
+        "parameters": [_id("id")],
+        "delete": {
+            "summary": "Delete an endpoint and its deliveries",
+            "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
+        },
+    },
+    "/webhook-endpoints/{id}/deliveries": {
+        "parameters": [_id("id")],
+        "get": {
+            **_operation("List an endpoint's deliveries", 200, (401, 403, 404, 422)),
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in ("limit", "cursor")
+            ],
+        },
+    },
 }
 DOCUMENT["paths"].update(MONEY_PATHS)
 

@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from api import openapi as _api_openapi  # noqa: F401 - registers the document
     from api import referrers as _api_referrers  # noqa: F401 - registers referrer endpoints
     from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
+    from api import webhooks as _api_webhooks  # noqa: F401 - registers the webhook endpoints
     from api.blueprint import bp as api_bp
     from auth.account_views import bp as accounts_bp
     from auth.account_views import public_bp as accounts_public_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
+    from notifications.webhook_views import bp as webhooks_bp
     from portal.views import bp as portal_bp
     from referrals.views import bp as referrals_public_bp
 
@@ -175,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         referrers_staff_bp,
         commissions_staff_bp,
         outbox_bp,
+        webhooks_bp,
         audit_staff_bp,
         api_bp,
         users_bp,

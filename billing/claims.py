@@ -23,6 +23,7 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
+from billing.serialize import claim_to_dict
 from billing.services import (
     cancel_reminder,
     contract_state,
@@ -39,6 +40,7 @@ from core.unit_of_work import use_case
 from leads.models import Lead
 from leads.services import record_event
 from notifications.services import enqueue
+from notifications.webhooks import emit
 
 
 @dataclass
@@ -179,6 +181,7 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
         actor,
     )
     _enqueue_claim_emails(contract, claim)
+    emit("guarantee_claim.accepted", lambda: claim_to_dict(claim))
     claim_accepted.send("billing", contract=contract, claim=claim)
 
 

@@ -18,6 +18,7 @@ from billing.models import (
     RefundStatus,
 )
 from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, invoice_refusal
+from billing.serialize import invoice_to_dict
 from billing.services import check_currency, raise_refusal, refuse_unless_allowed
 from billing.signals import invoice_changed
 from core import audit
@@ -28,6 +29,7 @@ from core.money import MAX_CENTS, format_cents
 from core.service_errors import ServiceError
 from core.today import business_today
 from core.unit_of_work import run_in_transaction
+from notifications.webhooks import emit
 
 
 @dataclass
@@ -217,6 +219,8 @@ def record_payment(
             invoice.status = InvoiceStatus.PAID
             invoice.fully_paid_on = _latest_payment_date(invoice.id, paid_on)
         db.session.flush()
+        if invoice.status == InvoiceStatus.PAID:
+            emit("invoice.paid", lambda: invoice_to_dict(invoice))
         audit_money_event("invoice.payment_recorded", invoice, before)
         invoice_changed.send(invoice)
         return Recorded(invoice, created=True)
@@ -285,6 +289,7 @@ def write_off(invoice_id: int, reason: str, written_off_on: date) -> Invoice:
         invoice.status = InvoiceStatus.PAID
         invoice.fully_paid_on = _latest_payment_date(invoice.id, written_off_on)
         db.session.flush()
+        emit("invoice.paid", lambda: invoice_to_dict(invoice))
         audit_money_event(
             "invoice.written_off", invoice, before, reason=[None, invoice.write_off_reason]
         )

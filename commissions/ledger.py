@@ -17,9 +17,11 @@ from commissions.rules import (
     bonus_owed,
     expected_payable_on,
 )
+from commissions.serialize import entry_to_dict
 from core import audit
 from core.db import utcnow
 from core.extensions import db
+from notifications.webhooks import emit_each
 from referrals.models import Referrer, ReferrerStatus
 from referrals.services import contract_referral
 from referrals.settings import current_terms
@@ -154,7 +156,7 @@ def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
             as_of,
         ):
             groups.add((entry.invoice_id, entry.for_bonus))
-    approved, per_referrer = 0, {}
+    approved, per_referrer, approved_ids = 0, {}, []
     now = utcnow()
     for invoice_id, for_bonus in sorted(groups):
         # Wait for any money event on this invoice to commit, so the update sees the
@@ -186,7 +188,23 @@ def approve_due(as_of: date) -> tuple[int, dict[int, int]]:
             "commission",
             [(entry_id, {"state": ["pending", "approved"]}) for entry_id, _, _ in rows],
         )
+        approved_ids.extend(entry_id for entry_id, _, _ in rows)
+    emit_each("commission.approved", lambda: _entries_as_dicts(approved_ids))
     return approved, per_referrer
+
+
+def _entries_as_dicts(entry_ids: list[int]) -> list[dict]:
+    """The approved entries as they are now (the bulk update bypassed loaded objects)."""
+    found = []
+    for start in range(0, len(entry_ids), 500):
+        query = (
+            sa.select(CommissionEntry)
+            .where(CommissionEntry.id.in_(entry_ids[start : start + 500]))
+            .order_by(CommissionEntry.id)
+            .execution_options(populate_existing=True)
+        )
+        found.extend(entry_to_dict(entry) for entry in db.session.scalars(query))
+    return found
 
 
 def balance_cents(referrer_id: int) -> dict[str, int]:

@@ -15,6 +15,7 @@ from commissions.models import (
     PayoutLine,
     PayoutStatus,
 )
+from commissions.serialize import payout_to_dict
 from core import audit
 from core.audit import created
 from core.extensions import db
@@ -23,6 +24,7 @@ from core.today import business_today
 from core.unit_of_work import use_case
 from core.urls import absolute_url
 from notifications.services import enqueue
+from notifications.webhooks import emit
 from referrals.models import Referrer, ReferrerStatus
 from referrals.settings import current_terms
 
@@ -156,6 +158,7 @@ def mark_paid(payout_id: int, paid_on: date, reference: str) -> Payout:
         .where(CommissionEntry.payout_id == payout.id)
         .values(state=EntryState.PAID)
     )
+    emit("payout.paid", lambda: payout_to_dict(payout))
     for line in payout.lines:
         enqueue(
             "payout_paid",

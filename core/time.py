@@ -22,6 +22,11 @@ def query_date(raw: str) -> date:
     return value
 
 
+def retry_delay(tries: int, base_seconds: int) -> timedelta:
+    """After the n-th failed try wait base × 2^(n-1) (emails and webhooks alike)."""
+    return timedelta(seconds=base_seconds * 2 ** max(tries - 1, 0))
+
+
 def local_date(moment_utc: datetime, tz_name: str) -> date:
     """The calendar date in `tz_name` of a naive-UTC moment."""
     return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name)).date()

@@ -8,10 +8,8 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -22,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core.form_fields import CheckboxList
 from core.validation import InvalidValue, normalise_email_address, normalise_phone
 from leads.rules import STAFF_SOURCES, LeadStatus, StartTimeline
 
@@ -78,11 +77,6 @@ def email_field(label: str) -> StringField:
         filters=[strip],
         validators=[DataRequired(message="Required."), Length(max=254), EmailAddress()],
     )
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 START_TIMELINE_CHOICES = options(

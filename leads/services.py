@@ -25,8 +25,10 @@ from leads.rules import (
     search_terms,
     transition_error,
 )
+from leads.serialize import lead_to_dict
 from leads.signals import lead_created
 from notifications.services import enqueue
+from notifications.webhooks import emit
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 ROUND_ROBIN = "round_robin"
@@ -148,6 +150,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
     )
     _record(lead, "created", f"Lead created ({arrival.source.value}).", arrival.actor)
     replies = lead_created.send(lead, today=business_today())
+    emit("lead.created", lambda: lead_to_dict(lead))
     if lead.owner is not None:
         _record(lead, "owner", f"Assigned to {lead.owner.email}.", arrival.actor)
     _enqueue_new_lead(lead, _merged_replies(replies))
@@ -302,6 +305,7 @@ def update_lead(
 ) -> Lead:
     """Change status and/or owner in one transaction: all of it, or nothing."""
     lead = lock_lead(lead_id)
+    status_before = lead.status
     if owner_email is not _UNSET:
         _apply_owner(lead, owner_email, actor)
     if status is not None:
@@ -311,6 +315,8 @@ def update_lead(
     except IntegrityError:
         message = "Another open lead already has this email, so this one cannot reopen."
         raise LeadError("illegal_transition", message, {"status": [message]}) from None
+    if lead.status != status_before:
+        emit("lead.status_changed", lambda: lead_to_dict(lead))
     return lead
 
 
@@ -332,6 +338,7 @@ def mark_won(lead: Lead, actor: User | None, detail: str) -> None:
     """Conversion (billing) is the only way to `won`; the caller holds the lead's lock."""
     lead.status = LeadStatus.WON
     record_event(lead.id, "status", detail, actor)
+    emit("lead.won", lambda: lead_to_dict(lead))
 
 
 def timeline(lead_id: int) -> list[LeadEvent]:

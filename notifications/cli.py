@@ -16,3 +16,7 @@ def send_command(loop: bool, interval: float) -> None:
         return
     result = send_pass()
     click.echo(f"sent {result.sent}, to retry {result.retried}, failed {result.failed}")
+    hooks = result.webhooks
+    click.echo(
+        f"webhooks delivered {hooks.delivered}, to retry {hooks.retried}, failed {hooks.failed}"
+    )

@@ -1,4 +1,5 @@
-"""The sender: one pass tries every message due at its start exactly once.
+"""The sender: one pass tries every message, and every webhook delivery, due at its start
+exactly once.
 
 On PostgreSQL each message is claimed with FOR UPDATE SKIP LOCKED and sent while the row is
 locked, so senders on several hosts never send one message twice. A failed try is retried
@@ -8,8 +9,8 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,8 +19,10 @@ from flask_mail import Message
 
 from core.db import WRITING, utcnow
 from core.extensions import db, mail
+from core.time import retry_delay
 from notifications.models import OutboxMessage, OutboxStatus, forget_link
 from notifications.signals import sender_pass_finished
+from notifications.webhook_sender import WebhookPassResult, deliver_pass
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +32,7 @@ class PassResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-
-
-def retry_delay(tries: int, base_seconds: int) -> timedelta:
-    """After the n-th failed try wait base × 2^(n-1)."""
-    return timedelta(seconds=base_seconds * 2 ** max(tries - 1, 0))
+    webhooks: WebhookPassResult = field(default_factory=WebhookPassResult)
 
 
 def build_message(row: OutboxMessage) -> Message:
@@ -145,6 +144,7 @@ def send_pass() -> PassResult:
             _try_one(message_id, started, result)
         finally:
             WRITING.reset(writing)
+    result.webhooks = deliver_pass(started)
     return result
 
 

@@ -29,9 +29,11 @@ from leads.rules import (
 )
 from leads.services import lock_lead, record_event
 from notifications.services import enqueue
+from notifications.webhooks import emit
 from referrals.attribution import ReferrerFacts, refusal_reason, signup_refusal
 from referrals.codes import new_code
 from referrals.models import Referrer, ReferrerStatus, Relationship
+from referrals.serialize import referrer_to_dict
 from referrals.settings import current_terms
 
 EXISTING_CUSTOMER_MONTHS = 12
@@ -47,6 +49,10 @@ PAST_TENSE = {
     "suspend": "suspended",
     "reactivate": "reactivated",
 }
+
+NOTHING_EARNED = {"pending": 0, "approved": 0, "paid": 0}
+"""A referrer's balance when signing up or first approved: attribution needs an active
+referrer, so nothing can have been earned yet."""
 
 
 @dataclass
@@ -87,6 +93,7 @@ def sign_up(data: dict, reveal_refusal: bool = False) -> SignUp:
     )
     db.session.add(referrer)
     db.session.flush()
+    emit("referrer.signed_up", lambda: referrer_to_dict(referrer, NOTHING_EARNED))
     if _is_client_contact(referrer.email):
         _activate(referrer, actor=None)
     return SignUp(referrer, created=True)
@@ -113,6 +120,7 @@ def _activate(referrer: Referrer, actor: User | None) -> None:
     referrer.decided_at, referrer.decided_by = utcnow(), actor
     if first_time:
         enqueue("referrer_approved", referrer.email, _links(referrer))
+        emit("referrer.approved", lambda: referrer_to_dict(referrer, NOTHING_EARNED))
 
 
 def _unused_code() -> str:

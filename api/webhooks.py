@@ -1,0 +1,60 @@
+"""/api/v1/webhook-endpoints (SPEC §15, admin)."""
+
+from flask import jsonify, request, url_for
+
+from api.auth import api_auth
+from api.blueprint import bp
+from api.errors import ApiError
+from api.parsing import TEXT, TEXT_LIST, check_types, json_body
+from auth.roles import ADMINS
+from core.pagination import page_arguments
+from notifications.webhooks import (
+    delete_endpoint,
+    delivery_page,
+    delivery_to_dict,
+    endpoint_page,
+    endpoint_to_dict,
+    register_endpoint,
+)
+
+ENDPOINT_SCHEMA = {"url": TEXT, "events": TEXT_LIST, "description": TEXT}
+
+
+def _page_arguments():
+    errors = {}
+    limit, cursor = page_arguments(request.args, errors)
+    if errors:
+        raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
+    return limit, cursor
+
+
+@bp.post("/webhook-endpoints")
+@api_auth(*ADMINS)
+def create_webhook_endpoint():
+    values = check_types(json_body(), ENDPOINT_SCHEMA)
+    endpoint = register_endpoint(
+        values.get("url", ""), values.get("events", []), values.get("description", "")
+    )
+    location = url_for("api.list_deliveries", endpoint_id=endpoint.id)
+    return jsonify(endpoint_to_dict(endpoint, with_secret=True)), 201, {"Location": location}
+
+
+@bp.get("/webhook-endpoints")
+@api_auth(*ADMINS)
+def list_webhook_endpoints():
+    endpoints, next_cursor = endpoint_page(*_page_arguments())
+    return jsonify({"items": [endpoint_to_dict(e) for e in endpoints], "next_cursor": next_cursor})
+
+
+@bp.delete("/webhook-endpoints/<int:endpoint_id>")
+@api_auth(*ADMINS)
+def remove_webhook_endpoint(endpoint_id: int):
+    delete_endpoint(endpoint_id)
+    return "", 204
+
+
+@bp.get("/webhook-endpoints/<int:endpoint_id>/deliveries")
+@api_auth(*ADMINS)
+def list_deliveries(endpoint_id: int):
+    deliveries, next_cursor = delivery_page(endpoint_id, *_page_arguments())
+    return jsonify({"items": [delivery_to_dict(d) for d in deliveries], "next_cursor": next_cursor})
