@@ -23,6 +23,8 @@ CONVERT_SCHEMA = {
     "currency": TEXT,
     "client_id": ID,
 }
+START_DATE_SCHEMA = {"start_date": TEXT}
+END_SCHEMA = {"end_date": TEXT, "reason": TEXT, "note": TEXT}
 
 
 @bp.post("/leads/<int:lead_id>/convert")
@@ -66,7 +68,7 @@ def read_contract(contract_id: int):
 @bp.patch("/contracts/<int:contract_id>")
 @api_auth(*STAFF)
 def patch_contract(contract_id: int):
-    values = check_types(json_body(), {"start_date": TEXT})
+    values = check_types(json_body(), START_DATE_SCHEMA)
     start_date = date_value(values, "start_date")
     return jsonify(contract_to_dict(change_start_date(contract_id, start_date, g.api_user)))
 
@@ -74,7 +76,7 @@ def patch_contract(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/end")
 @api_auth(*MONEY_KEEPERS)
 def end(contract_id: int):
-    values = check_types(json_body(), {"end_date": TEXT, "reason": TEXT, "note": TEXT})
+    values = check_types(json_body(), END_SCHEMA)
     end_date = date_value(values, "end_date")
     required_values(values, "reason")
     contract = end_contract(contract_id, end_date, values["reason"], values.get("note"), g.api_user)

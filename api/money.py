@@ -38,6 +38,14 @@ INVOICE_SCHEMA = {
     "currency": TEXT,
     "external_id": TEXT,
 }
+PAYMENT_SCHEMA = {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT}
+REFUND_SCHEMA = {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT}
+WRITE_OFF_SCHEMA = {"reason": TEXT, "written_off_on": TEXT}
+VOID_SCHEMA = {"reason": TEXT}
+REFUND_SENT_SCHEMA = {"sent_on": TEXT, "reference": TEXT}
+CLAIM_SCHEMA = {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT}
+AS_OF_SCHEMA = {"as_of": TEXT}
+PAYOUT_PAID_SCHEMA = {"paid_on": TEXT, "reference": TEXT}
 MAX_LENGTHS = {"number": 100, "external_id": 200, "reference": 200}
 """The lengths of the columns these texts are stored in (and of the staff forms)."""
 
@@ -91,9 +99,7 @@ def read_invoice(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/payments")
 @api_auth(*MONEY_KEEPERS)
 def create_payment(invoice_id: int):
-    values = check_types(
-        json_body(), {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT}
-    )
+    values = check_types(json_body(), PAYMENT_SCHEMA)
     required_values(values, "amount_cents")
     _check_lengths(values)
     paid_on = date_value(values, "paid_on")
@@ -107,7 +113,7 @@ def create_payment(invoice_id: int):
 def create_refund(invoice_id: int):
     values = check_types(
         json_body(),
-        {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT},
+        REFUND_SCHEMA,
     )
     required_values(values, "amount_cents")
     _check_lengths(values)
@@ -126,7 +132,7 @@ def create_refund(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/write-off")
 @api_auth(*MONEY_KEEPERS)
 def write_off_invoice(invoice_id: int):
-    values = check_types(json_body(), {"reason": TEXT, "written_off_on": TEXT})
+    values = check_types(json_body(), WRITE_OFF_SCHEMA)
     written_off_on = date_value(values, "written_off_on")
     return jsonify(invoice_to_dict(write_off(invoice_id, values.get("reason", ""), written_off_on)))
 
@@ -134,14 +140,14 @@ def write_off_invoice(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/void")
 @api_auth(*MONEY_KEEPERS)
 def void_invoice(invoice_id: int):
-    values = check_types(json_body(), {"reason": TEXT})
+    values = check_types(json_body(), VOID_SCHEMA)
     return jsonify(invoice_to_dict(void(invoice_id, values.get("reason", ""))))
 
 
 @bp.post("/refunds/<int:refund_id>/mark-sent")
 @api_auth(*MONEY_KEEPERS)
 def refund_sent(refund_id: int):
-    values = check_types(json_body(), {"sent_on": TEXT, "reference": TEXT})
+    values = check_types(json_body(), REFUND_SENT_SCHEMA)
     _check_lengths(values)
     sent_on = date_value(values, "sent_on")
     return jsonify(
@@ -152,7 +158,7 @@ def refund_sent(refund_id: int):
 @bp.post("/contracts/<int:contract_id>/guarantee-claims")
 @api_auth(*MONEY_KEEPERS)
 def create_claim(contract_id: int):
-    values = check_types(json_body(), {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT})
+    values = check_types(json_body(), CLAIM_SCHEMA)
     claimed_on = date_value(values, "claimed_on")
     data = ClaimInput(
         claimed_on=claimed_on,
@@ -187,7 +193,7 @@ def list_commissions():
 @bp.post("/commissions/approve-due")
 @api_auth(*MONEY_KEEPERS)
 def approve_due_endpoint():
-    values = check_types(json_body(may_be_empty=True), {"as_of": TEXT})
+    values = check_types(json_body(may_be_empty=True), AS_OF_SCHEMA)
     as_of = date_value(values, "as_of", required=False)
     return jsonify({"approved": run_approve_due(as_of)})
 
@@ -195,7 +201,7 @@ def approve_due_endpoint():
 @bp.post("/payouts")
 @api_auth(*MONEY_KEEPERS)
 def create_payout():
-    values = check_types(json_body(may_be_empty=True), {"as_of": TEXT})
+    values = check_types(json_body(may_be_empty=True), AS_OF_SCHEMA)
     as_of = date_value(values, "as_of", required=False)
     return jsonify(payout_to_dict(run_payouts(as_of, g.api_user))), 201
 
@@ -223,7 +229,7 @@ def export_payout(payout_id: int):
 @bp.post("/payouts/<int:payout_id>/mark-paid")
 @api_auth(*MONEY_KEEPERS)
 def payout_paid(payout_id: int):
-    values = check_types(json_body(), {"paid_on": TEXT, "reference": TEXT})
+    values = check_types(json_body(), PAYOUT_PAID_SCHEMA)
     _check_lengths(values)
     paid_on = date_value(values, "paid_on")
     return jsonify(payout_to_dict(mark_paid(payout_id, paid_on, values.get("reference", ""))))

@@ -1,14 +1,58 @@
-"""The OpenAPI 3 document at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 document at /api/v1/openapi.json, generated: its paths from the routes
+themselves, each operation from its declaration in OPERATIONS (request body by the same type
+table the view checks with, answers by the pydantic models of api/schemas.py). The API tests
+check every answer against the declared model of its operation and status."""
 
-from flask import jsonify
+import re
+from dataclasses import dataclass, field
+from functools import cache
 
-from api.billing import CONVERT_SCHEMA
+from flask import current_app, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from api import schemas
+from api.billing import CONVERT_SCHEMA, END_SCHEMA, START_DATE_SCHEMA
 from api.blueprint import bp
 from api.leads import LEAD_SCHEMA, PATCH_SCHEMA
-from api.money import INVOICE_SCHEMA
+from api.money import (
+    AS_OF_SCHEMA,
+    CLAIM_SCHEMA,
+    INVOICE_SCHEMA,
+    PAYMENT_SCHEMA,
+    PAYOUT_PAID_SCHEMA,
+    REFUND_SCHEMA,
+    REFUND_SENT_SCHEMA,
+    VOID_SCHEMA,
+    WRITE_OFF_SCHEMA,
+)
 from api.parsing import BOOLEAN, ID, INTEGER, TEXT, TEXT_LIST
 from api.referrers import ATTRIBUTION_SCHEMA, SIGN_UP_SCHEMA
+from api.webhooks import ENDPOINT_SCHEMA
+from billing.models import ClaimChannel
+from billing.services import ENDABLE_REASONS
+from core.audit_queries import ENTITY_TYPES
+from leads.rules import LeadSource, LeadStatus, StartTimeline
+from referrals.models import Relationship
 
+PREFIX = "/api/v1"
+CSV = "text/csv"
+DATE_FIELDS = {
+    "as_of",
+    "claimed_on",
+    "end_date",
+    "issue_date",
+    "paid_on",
+    "period_end",
+    "period_start",
+    "refunded_on",
+    "sent_on",
+    "start_date",
+    "written_off_on",
+}
+"""Body texts that are business dates (`YYYY-MM-DD`)."""
+PATCHABLE_STATUSES = ["contacted", "qualified", "proposal", "lost"]
+"""The statuses a PATCH may set (`won` comes only from a conversion)."""
 JSON_TYPES = {
     TEXT: {"type": "string"},
     INTEGER: {"type": "integer"},
@@ -16,398 +60,384 @@ JSON_TYPES = {
     BOOLEAN: {"type": "boolean"},
     TEXT_LIST: {"type": "array", "items": {"type": "string"}},
 }
-ERROR = {"$ref": "#/components/schemas/Error"}
+MODELS = [
+    schemas.Error,
+    schemas.Received,
+    schemas.Lead,
+    schemas.AttributedLead,
+    schemas.LeadList,
+    schemas.ReferrerWithBalance,
+    schemas.Conversion,
+    schemas.Contract,
+    schemas.Invoice,
+    schemas.GuaranteeClaim,
+    schemas.CommissionList,
+    schemas.Approved,
+    schemas.Payout,
+    schemas.AuditEventList,
+    schemas.NewWebhookEndpoint,
+    schemas.WebhookEndpointList,
+    schemas.WebhookDeliveryList,
+]
 
 
-def _properties(schema: dict[str, str]) -> dict:
-    return {name: JSON_TYPES[kind] for name, kind in schema.items()}
+def _query(name: str, schema: dict | None = None, description: str = "") -> dict:
+    parameter = {"name": name, "in": "query", "schema": schema or {"type": "string"}}
+    if description:
+        parameter["description"] = description
+    return parameter
 
 
-def _errors(*statuses: int) -> dict:
-    return {
-        str(status): {"description": "Error", "content": {"application/json": {"schema": ERROR}}}
-        for status in statuses
-    }
+DATE_QUERY = {"type": "string", "format": "date"}
+PAGE = [
+    _query("limit", {"type": "integer", "minimum": 1}, "Default 50; above 200 taken as 200."),
+    _query("cursor", description="next_cursor of the previous page."),
+]
 
 
-def _ok(status: int, schema: dict) -> dict:
-    return {str(status): {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+@dataclass
+class Operation:
+    summary: str
+    answers: dict[int, type[BaseModel] | str | None]
+    """Success status → its model, CSV, or None for an empty body."""
+    errors: tuple[int, ...] = (401, 403)
+    body: dict[str, str] | None = None
+    required: tuple[str, ...] = ()
+    query: list[dict] = field(default_factory=list)
+    token_less: bool = False
+    choices: dict[str, list[str]] = field(default_factory=dict)
+    """Body texts limited to a set of values."""
+
+    def statuses(self) -> set[int]:
+        """Besides its own: 400 (a NUL in any query string is refused before the view),
+        500 and 503 (the database away)."""
+        always = {400, 500, 503} | ({202} if self.token_less else set())
+        return set(self.answers) | set(self.errors) | always
 
 
-LEAD = {"$ref": "#/components/schemas/Lead"}
-RECEIVED = {
-    "type": "object",
-    "required": ["status"],
-    "properties": {"status": {"type": "string", "enum": ["received"]}},
+WRITE = (400, 401, 403, 404, 409, 413, 422)
+READ = (401, 403, 404)
+OPERATIONS = {
+    "api.create_lead": Operation(
+        "Create a lead (open without a token: answers 202 received)",
+        {201: schemas.Lead, 200: schemas.Lead},
+        (400, 401, 403, 413, 422, 429),
+        LEAD_SCHEMA,
+        ("first_name", "last_name", "company", "email", "roles", "headcount", "consent"),
+        token_less=True,
+        choices={"start_timeline": [member.value for member in StartTimeline]},
+    ),
+    "api.list_leads": Operation(
+        "List leads, newest first",
+        {200: schemas.LeadList},
+        (401, 403, 422),
+        query=[
+            _query("status", {"enum": [s.value for s in LeadStatus]}),
+            _query("q", description="Start of a word of the name, company or email."),
+            _query("owner", description="An owner's email, or `none`."),
+            _query("source", {"enum": [s.value for s in LeadSource]}),
+            _query("referrer_id", {"type": "integer", "minimum": 1}),
+            _query("created_from", DATE_QUERY),
+            _query("created_to", DATE_QUERY),
+            _query("sort", {"enum": ["newest", "oldest"]}),
+            *PAGE,
+        ],
+    ),
+    "api.read_lead": Operation("Read a lead", {200: schemas.Lead}, READ),
+    "api.patch_lead": Operation(
+        "Change status, lost_reason or owner_email",
+        {200: schemas.Lead},
+        WRITE,
+        PATCH_SCHEMA,
+        choices={"status": PATCHABLE_STATUSES},
+    ),
+    "api.attribute_lead": Operation(
+        "Change a lead's attribution (referrer_id or null, reason)",
+        {200: schemas.AttributedLead},
+        WRITE,
+        ATTRIBUTION_SCHEMA,
+        ("reason",),
+    ),
+    "api.convert": Operation(
+        "Convert a lead into a client with a contract",
+        {201: schemas.Conversion},
+        WRITE,
+        CONVERT_SCHEMA,
+        ("start_date", "engineers", "monthly_rate_cents", "currency"),
+    ),
+    "api.create_referrer": Operation(
+        "Join the referral program (open without a token: answers 202 received)",
+        {201: schemas.ReferrerWithBalance},
+        (400, 401, 403, 413, 422, 429),
+        SIGN_UP_SCHEMA,
+        ("first_name", "last_name", "email", "company", "relationship", "payout_email"),
+        token_less=True,
+        choices={"relationship": [member.value for member in Relationship]},
+    ),
+    "api.read_referrer": Operation(
+        "Read a referrer with balance_cents", {200: schemas.ReferrerWithBalance}, READ
+    ),
+    "api.decide_referrer": Operation(
+        "Approve, reject, suspend or reactivate a referrer (finance, admin)",
+        {200: schemas.ReferrerWithBalance},
+        (401, 403, 404, 422),
+    ),
+    "api.read_contract": Operation("Read a contract", {200: schemas.Contract}, READ),
+    "api.patch_contract": Operation(
+        "Move the start date (until it has passed)",
+        {200: schemas.Contract},
+        WRITE,
+        START_DATE_SCHEMA,
+        ("start_date",),
+    ),
+    "api.end": Operation(
+        "End a contract (client_ended, non_payment, other)",
+        {200: schemas.Contract},
+        WRITE,
+        END_SCHEMA,
+        ("end_date", "reason"),
+        choices={"reason": [reason.value for reason in ENDABLE_REASONS]},
+    ),
+    "api.create_invoice": Operation(
+        "Record an invoice; the same external_id and body again answers 200",
+        {201: schemas.Invoice, 200: schemas.Invoice},
+        WRITE,
+        INVOICE_SCHEMA,
+        ("number", "issue_date", "period_start", "period_end", "amount_cents", "currency"),
+    ),
+    "api.read_invoice": Operation("Read an invoice", {200: schemas.Invoice}, READ),
+    "api.create_payment": Operation(
+        "Record a payment; answers the invoice",
+        {201: schemas.Invoice, 200: schemas.Invoice},
+        WRITE,
+        PAYMENT_SCHEMA,
+        ("amount_cents", "paid_on"),
+    ),
+    "api.create_refund": Operation(
+        "Record a refund already sent; answers the invoice",
+        {201: schemas.Invoice, 200: schemas.Invoice},
+        WRITE,
+        REFUND_SCHEMA,
+        ("amount_cents", "refunded_on"),
+    ),
+    "api.write_off_invoice": Operation(
+        "Write off the unpaid remainder",
+        {200: schemas.Invoice},
+        WRITE,
+        WRITE_OFF_SCHEMA,
+        ("reason", "written_off_on"),
+    ),
+    "api.void_invoice": Operation(
+        "Void an invoice with nothing net paid",
+        {200: schemas.Invoice},
+        WRITE,
+        VOID_SCHEMA,
+        ("reason",),
+    ),
+    "api.refund_sent": Operation(
+        "Record a due refund as sent; answers the invoice",
+        {200: schemas.Invoice},
+        WRITE,
+        REFUND_SENT_SCHEMA,
+        ("sent_on", "reference"),
+    ),
+    "api.create_claim": Operation(
+        "Record a guarantee claim: 201 accepted, or 422 with the rejection code and claim_id",
+        {201: schemas.GuaranteeClaim},
+        WRITE,
+        CLAIM_SCHEMA,
+        ("claimed_on", "reason"),
+        choices={"channel": [channel.value for channel in ClaimChannel]},
+    ),
+    "api.list_commissions": Operation(
+        "List commission entries",
+        {200: schemas.CommissionList},
+        (401, 403, 422),
+        query=[
+            _query("referrer_id", {"type": "integer", "minimum": 1}),
+            _query("invoice_id", {"type": "integer", "minimum": 1}),
+            _query("state", {"enum": ["pending", "approved", "paid"]}),
+            *PAGE,
+        ],
+    ),
+    "api.approve_due_endpoint": Operation(
+        "Approve what is due on as_of (default today)",
+        {200: schemas.Approved},
+        (400, 401, 403, 413, 422),
+        AS_OF_SCHEMA,
+    ),
+    "api.create_payout": Operation(
+        "Run payouts as of a date; lines may be empty",
+        {201: schemas.Payout},
+        (400, 401, 403, 409, 413, 422),
+        AS_OF_SCHEMA,
+    ),
+    "api.read_payout": Operation("Read a payout run", {200: schemas.Payout}, READ),
+    "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
+    "api.payout_paid": Operation(
+        "Mark a run paid",
+        {200: schemas.Payout},
+        WRITE,
+        PAYOUT_PAID_SCHEMA,
+        ("paid_on", "reference"),
+    ),
+    "api.list_audit_events": Operation(
+        "Read the audit log, newest first (admin)",
+        {200: schemas.AuditEventList},
+        (401, 403, 422),
+        query=[
+            _query("entity_type", {"enum": list(ENTITY_TYPES)}),
+            _query("entity_id", {"type": "integer", "minimum": 1}),
+            _query("action"),
+            _query("actor_email"),
+            _query("from", DATE_QUERY),
+            _query("to", DATE_QUERY),
+            *PAGE,
+        ],
+    ),
+    "api.create_webhook_endpoint": Operation(
+        "Register a webhook endpoint; the secret is in this answer only",
+        {201: schemas.NewWebhookEndpoint},
+        (400, 401, 403, 413, 422),
+        ENDPOINT_SCHEMA,
+        ("url", "events"),
+    ),
+    "api.list_webhook_endpoints": Operation(
+        "List webhook endpoints", {200: schemas.WebhookEndpointList}, (401, 403, 422), query=PAGE
+    ),
+    "api.remove_webhook_endpoint": Operation(
+        "Delete an endpoint and its deliveries", {204: None}, READ
+    ),
+    "api.list_deliveries": Operation(
+        "List an endpoint's deliveries",
+        {200: schemas.WebhookDeliveryList},
+        (401, 403, 404, 422),
+        query=PAGE,
+    ),
 }
-"""Every accepted token-less post: new, repeated, already registered or refused alike."""
-LEAD_LIST_PARAMETERS = [
-    {"name": name, "in": "query", "schema": {"type": "string"}}
-    for name in (
-        "status",
-        "q",
-        "owner",
-        "source",
-        "referrer_id",
-        "created_from",
-        "created_to",
-        "sort",
-        "cursor",
+
+
+def _ref(model: type[BaseModel]) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _content(answer) -> dict:
+    if answer is None:
+        return {}
+    if answer == CSV:
+        return {"content": {CSV: {"schema": {"type": "string"}}}}
+    return {"content": {"application/json": {"schema": _ref(answer)}}}
+
+
+def _body_schema(operation: Operation) -> dict:
+    properties = {}
+    for name, kind in operation.body.items():
+        schema = dict(JSON_TYPES[kind])
+        if name in operation.choices:
+            schema["enum"] = operation.choices[name]
+        if kind == TEXT and name in DATE_FIELDS:
+            schema["format"] = "date"
+        if name in ("email", "payout_email", "owner_email"):
+            schema["format"] = "email"
+        properties[name] = schema
+    body = {"type": "object", "properties": properties}
+    if operation.required:
+        body["required"] = list(operation.required)
+    return body
+
+
+def _operation(operation: Operation) -> dict:
+    responses = {
+        str(status): {"description": "OK", **_content(answer)}
+        for status, answer in operation.answers.items()
+    }
+    for status in sorted(operation.statuses() - set(operation.answers)):
+        answer = schemas.Received if status == 202 else schemas.Error
+        responses[str(status)] = {"description": "Error" if status >= 400 else "Received"}
+        responses[str(status)].update(_content(answer))
+    document = {"summary": operation.summary, "responses": responses}
+    if operation.body is not None:
+        document["requestBody"] = {
+            "required": bool(operation.required),
+            "content": {"application/json": {"schema": _body_schema(operation)}},
+        }
+    if operation.query:
+        document["parameters"] = operation.query
+    if operation.token_less:
+        document["security"] = [{}, {"bearer": []}]
+    return document
+
+
+CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def _paths_of(rule: str) -> list[tuple[str, list[dict]]]:
+    """A route as OpenAPI paths: `<int:x>` becomes `{x}`; `<any(a, b):x>` one path each."""
+    paths = [("", [])]
+    position = 0
+    for match in CONVERTER.finditer(rule):
+        literal = rule[position : match.start()]
+        converter, arguments, name = match.groups()
+        if converter == "any":
+            options = [option.strip() for option in arguments.split(",")]
+            paths = [
+                (path + literal + option, params) for path, params in paths for option in options
+            ]
+        else:
+            parameter = {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1}
+                if converter == "int"
+                else {"type": "string"},
+            }
+            paths = [
+                (path + literal + "{" + name + "}", [*params, parameter]) for path, params in paths
+            ]
+        position = match.end()
+    return [(path + rule[position:], params) for path, params in paths]
+
+
+def declared_operation(endpoint: str) -> Operation:
+    """The declaration of an API endpoint (every route has one)."""
+    return OPERATIONS[endpoint]
+
+
+@cache
+def _components() -> dict:
+    _, definitions = models_json_schema(
+        [(model, "serialization") for model in MODELS],
+        ref_template="#/components/schemas/{model}",
     )
-] + [{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}]
-
-DOCUMENT = {
-    "openapi": "3.0.3",
-    "info": {"title": "Hire Tech Talent lead & referral tracker", "version": "1"},
-    "servers": [{"url": "/api/v1"}],
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "fields": {"type": "object"},
-                        },
-                    }
-                },
-            },
-            "LeadInput": {
-                "type": "object",
-                "required": [
-                    "first_name",
-                    "last_name",
-                    "company",
-                    "email",
-                    "roles",
-                    "headcount",
-                    "consent",
-                ],
-                "properties": _properties(LEAD_SCHEMA),
-            },
-            "Lead": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "status": {"type": "string"},
-                    "source": {"type": "string"},
-                    **_properties(LEAD_SCHEMA),
-                    "owner_email": {"type": "string", "nullable": True},
-                    "referrer_id": {"type": "integer", "nullable": True},
-                    "attribution_status": {"type": "string"},
-                    "attribution_reason": {"type": "string", "nullable": True},
-                    "possible_duplicate_of": {"type": "integer", "nullable": True},
-                    "submissions_count": {"type": "integer"},
-                    "lost_reason": {"type": "string", "nullable": True},
-                    "created_at": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/leads": {
-            "post": {
-                "summary": "Create a lead (open without a token: answers 202 received)",
-                "security": [{}, {"bearer": []}],
-                "requestBody": {
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/LeadInput"}}
-                    }
-                },
-                "responses": {
-                    **_ok(201, LEAD),
-                    **_ok(200, LEAD),
-                    **_ok(202, RECEIVED),
-                    **_errors(400, 401, 403, 413, 422, 429),
-                },
-            },
-            "get": {
-                "summary": "List leads, newest first",
-                "parameters": LEAD_LIST_PARAMETERS,
-                "responses": {
-                    **_ok(
-                        200,
-                        {
-                            "type": "object",
-                            "properties": {
-                                "items": {"type": "array", "items": LEAD},
-                                "next_cursor": {"type": "string", "nullable": True},
-                            },
-                        },
-                    ),
-                    **_errors(401, 403, 422),
-                },
-            },
-        },
-        "/leads/{id}": {
-            "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "get": {
-                "summary": "Read a lead",
-                "responses": {**_ok(200, LEAD), **_errors(401, 403, 404)},
-            },
-            "patch": {
-                "summary": "Change status, lost_reason or owner_email",
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "object", "properties": _properties(PATCH_SCHEMA)}
-                        }
-                    }
-                },
-                "responses": {**_ok(200, LEAD), **_errors(400, 401, 403, 404, 422)},
-            },
-        },
-    },
-}
+    return definitions["$defs"]
 
 
-def _body(schema: dict[str, str]) -> dict:
-    properties = _properties(schema)
+def build_document() -> dict:
+    paths: dict[str, dict] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/") or rule.endpoint == "api.openapi_document":
+            continue
+        operation = _operation(declared_operation(rule.endpoint))
+        for path, parameters in _paths_of(rule.rule[len(PREFIX) :]):
+            item = paths.setdefault(path, {})
+            if parameters:
+                item["parameters"] = parameters
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                item[method.lower()] = operation
     return {
-        "content": {"application/json": {"schema": {"type": "object", "properties": properties}}}
+        "openapi": "3.1.0",
+        "info": {"title": "Hire Tech Talent lead & referral tracker", "version": "1"},
+        "servers": [{"url": PREFIX}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _components(),
+        },
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
     }
-
-
-def _id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _operation(summary: str, ok: int, errors: tuple, body: dict | None = None) -> dict:
-    operation = {
-        "summary": summary,
-        "responses": {**_ok(ok, {"type": "object"}), **_errors(*errors)},
-    }
-    if body is not None:
-        operation["requestBody"] = _body(body)
-    return operation
-
-
-def _token_less(operation: dict) -> dict:
-    """Open without a token too, answering 202 received."""
-    operation["responses"].update(_ok(202, RECEIVED))
-    return {**operation, "security": [{}, {"bearer": []}]}
-
-
-WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
-MONEY_PATHS = {
-    "/referrers": {
-        "post": _token_less(
-            _operation(
-                "Join the referral program (open without a token: answers 202 received)",
-                201,
-                (400, 401, 403, 413, 422, 429),
-                SIGN_UP_SCHEMA,
-            )
-        )
-    },
-    "/referrers/{id}": {
-        "parameters": [_id("id")],
-        "get": _operation("Read a referrer with balance_cents", 200, (401, 403, 404)),
-    },
-    **{
-        f"/referrers/{{id}}/{action}": {
-            "parameters": [_id("id")],
-            "post": _operation(
-                f"{action.capitalize()} a referrer (finance, admin)", 200, (401, 403, 404, 422)
-            ),
-        }
-        for action in ("approve", "reject", "suspend", "reactivate")
-    },
-    "/leads/{id}/attribution": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Change a lead's attribution (referrer_id or null, reason)",
-            200,
-            WRITE_ERRORS,
-            ATTRIBUTION_SCHEMA,
-        ),
-    },
-    "/leads/{id}/convert": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Convert an open lead: client, primary contact, contract",
-            201,
-            WRITE_ERRORS,
-            CONVERT_SCHEMA,
-        ),
-    },
-    "/contracts/{id}": {
-        "parameters": [_id("id")],
-        "get": _operation("Read a contract", 200, (401, 403, 404)),
-        "patch": _operation(
-            "Change start_date until it has passed", 200, WRITE_ERRORS, {"start_date": TEXT}
-        ),
-    },
-    "/contracts/{id}/end": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "End a contract (end_date, reason)",
-            200,
-            WRITE_ERRORS,
-            {"end_date": TEXT, "reason": TEXT, "note": TEXT},
-        ),
-    },
-    "/contracts/{id}/invoices": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Record an invoice (idempotent by external_id)", 201, WRITE_ERRORS, INVOICE_SCHEMA
-        ),
-    },
-    "/contracts/{id}/guarantee-claims": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "File a guarantee claim: 201 accepted, or 422 with the rejection code and claim_id",
-            201,
-            WRITE_ERRORS,
-            {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT},
-        ),
-    },
-    "/invoices/{id}": {
-        "parameters": [_id("id")],
-        "get": _operation("Read an invoice", 200, (401, 403, 404)),
-    },
-    "/invoices/{id}/payments": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Record a payment (answers the invoice)",
-            201,
-            WRITE_ERRORS,
-            {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT},
-        ),
-    },
-    "/invoices/{id}/refunds": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Record a refund sent (answers the invoice)",
-            201,
-            WRITE_ERRORS,
-            {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT},
-        ),
-    },
-    "/invoices/{id}/write-off": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Write off the unpaid remainder",
-            200,
-            WRITE_ERRORS,
-            {"reason": TEXT, "written_off_on": TEXT},
-        ),
-    },
-    "/invoices/{id}/void": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Void an invoice with nothing net paid", 200, WRITE_ERRORS, {"reason": TEXT}
-        ),
-    },
-    "/refunds/{id}/mark-sent": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Record a due refund as sent", 200, WRITE_ERRORS, {"sent_on": TEXT, "reference": TEXT}
-        ),
-    },
-    "/commissions": {
-        "get": {
-            **_operation("List commission entries", 200, (401, 403, 422)),
-            "parameters": [
-                {"name": name, "in": "query", "schema": {"type": "string"}}
-                for name in ("referrer_id", "invoice_id", "state", "limit", "cursor")
-            ],
-        }
-    },
-    "/commissions/approve-due": {
-        "post": _operation(
-            "Approve what is due on as_of; answers {approved: n}",
-            200,
-            (400, 401, 403, 422),
-            {"as_of": TEXT},
-        )
-    },
-    "/payouts": {
-        "post": _operation(
-            "Run payouts as of a date; lines may be empty",
-            201,
-            (400, 401, 403, 409, 422),
-            {"as_of": TEXT},
-        )
-    },
-    "/payouts/{id}": {
-        "parameters": [_id("id")],
-        "get": _operation("Read a payout run", 200, (401, 403, 404)),
-    },
-    "/payouts/{id}.csv": {
-        "parameters": [_id("id")],
-        "get": _operation("The run as CSV", 200, (401, 403, 404)),
-    },
-    "/payouts/{id}/mark-paid": {
-        "parameters": [_id("id")],
-        "post": _operation(
-            "Mark a run paid (paid_on, reference)",
-            200,
-            WRITE_ERRORS,
-            {"paid_on": TEXT, "reference": TEXT},
-        ),
-    },
-    "/audit-events": {
-        "get": {
-            **_operation("Read the audit log, newest first (admin)", 200, (401, 403, 422)),
-            "parameters": [
-                {"name": name, "in": "query", "schema": {"type": "string"}}
-                for name in (
-                    "entity_type",
-                    "entity_id",
-                    "action",
-                    "actor_email",
-                    "from",
-                    "to",
-                    "limit",
-                    "cursor",
-                )
-            ],
-        }
-    },
-    "/webhook-endpoints": {
-        "post": _operation(
-            "Register an endpoint (url, events, description); the secret is in this answer only",
-            201,
-            (400, 401, 403, 422),
-            {"url": TEXT, "events": TEXT_LIST, "description": TEXT},
-        ),
-        "get": {
-            **_operation("List webhook endpoints", 200, (401, 403, 422)),
-            "parameters": [
-                {"name": name, "in": "query", "schema": {"type": "string"}}
-                for name in ("limit", "cursor")
-            ],
-        },
-    },
-    "/webhook-endpoints/{id}": {
-        "parameters": [_id("id")],
-        "delete": {
-            "summary": "Delete an endpoint and its deliveries",
-            "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
-        },
-    },
-    "/webhook-endpoints/{id}/deliveries": {
-        "parameters": [_id("id")],
-        "get": {
-            **_operation("List an endpoint's deliveries", 200, (401, 403, 404, 422)),
-            "parameters": [
-                {"name": name, "in": "query", "schema": {"type": "string"}}
-                for name in ("limit", "cursor")
-            ],
-        },
-    },
-}
-DOCUMENT["paths"].update(MONEY_PATHS)
 
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(DOCUMENT)
+    return jsonify(build_document())

@@ -4,7 +4,10 @@ client that fails the test on any 5xx answer or any /api/ error outside the enve
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 
+from api import schemas
+from api.openapi import declared_operation
 from auth.services import create_token
 from leads.models import Lead
 
@@ -40,14 +43,39 @@ def assert_envelope(response) -> dict:
     return error
 
 
+def assert_declared(app, response) -> None:
+    """The answer is one its operation declares (api/openapi.py), and matches the model
+    declared for its status: the OpenAPI document says what the API really answers."""
+    request = response.request
+    try:
+        endpoint, _ = app.url_map.bind("testserver").match(request.path, request.method)
+    except HTTPException:
+        return
+    if endpoint == "api.openapi_document" or request.method == "OPTIONS":
+        return
+    operation = declared_operation(endpoint)
+    status = response.status_code
+    assert status in operation.statuses(), (endpoint, status, response.get_data(as_text=True))
+    answer = operation.answers.get(status, schemas.Received if status == 202 else schemas.Error)
+    if answer is None:
+        assert response.get_data() == b""
+    elif answer == "text/csv":
+        assert response.mimetype == "text/csv"
+    else:
+        answer.model_validate_json(response.get_data())
+
+
 class ApiClient(FlaskClient):
-    """Every answer checked: never a 5xx, and every /api/ error is the JSON envelope."""
+    """Every answer checked: never a 5xx, every /api/ error is the JSON envelope, and every
+    /api/ answer is what the OpenAPI document declares for it."""
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
         assert response.status_code < 500, response.get_data(as_text=True)
-        if response.status_code >= 400 and response.request.path.startswith("/api/"):
-            assert_envelope(response)
+        if response.request.path.startswith("/api/"):
+            if response.status_code >= 400:
+                assert_envelope(response)
+            assert_declared(self.application, response)
         return response
 
 

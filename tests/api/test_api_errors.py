@@ -5,6 +5,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate
 
 import api.leads
 
@@ -112,18 +113,27 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert response.status_code == 200
     assert response.is_json
     document = response.get_json()
-    assert document["openapi"].startswith("3.")
+    assert document["openapi"] == "3.1.0"
     assert document["info"]["title"] and document["info"]["version"]
     paths = document["paths"]
     assert {"get", "post"} <= set(paths["/leads"])
-    assert {"get", "patch"} <= set(paths["/leads/{id}"])
+    assert {"get", "patch"} <= set(paths["/leads/{lead_id}"])
     post = paths["/leads"]["post"]
-    assert {"200", "201", "400", "401", "403", "413", "422", "429"} <= set(post["responses"])
-    assert {"400", "401", "403", "404", "422"} <= set(paths["/leads/{id}"]["patch"]["responses"])
-    parameters = {p["name"] for p in paths["/leads"]["get"]["parameters"]}
-    assert {"status", "q", "owner", "source", "created_from", "created_to"} <= parameters
-    assert {"limit", "cursor"} <= parameters
-    lead_input = document["components"]["schemas"]["LeadInput"]
+    assert {"200", "201", "202", "400", "401", "403", "413", "422", "429"} <= set(post["responses"])
+    patch = paths["/leads/{lead_id}"]["patch"]
+    assert {"400", "401", "403", "404", "413", "422"} <= set(patch["responses"])
+    patch_body = patch["requestBody"]["content"]["application/json"]["schema"]
+    assert patch_body["properties"]["status"]["enum"] == [
+        "contacted",
+        "qualified",
+        "proposal",
+        "lost",
+    ]
+    parameters = {p["name"]: p for p in paths["/leads"]["get"]["parameters"]}
+    assert {"status", "q", "owner", "source", "created_from", "created_to"} <= set(parameters)
+    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1}
+    assert parameters["created_from"]["schema"]["format"] == "date"
+    lead_input = post["requestBody"]["content"]["application/json"]["schema"]
     assert set(lead_input["required"]) == {
         "first_name",
         "last_name",
@@ -136,6 +146,16 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert lead_input["properties"]["roles"]["type"] == "array"
     assert lead_input["properties"]["headcount"]["type"] == "integer"
     assert lead_input["properties"]["consent"]["type"] == "boolean"
+    schemas = document["components"]["schemas"]
+    assert schemas["Lead"]["additionalProperties"] is False
+    assert {"type": "null"} in schemas["Lead"]["properties"]["phone"]["anyOf"]
+    assert "claim_in_future" in schemas["ErrorBody"]["properties"]["code"]["enum"]
+    csv = paths["/payouts/{payout_id}.csv"]["get"]["responses"]["200"]["content"]
+    assert set(csv) == {"text/csv"}
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    validate(client.get(OPENAPI).get_json())
 
 
 def test_every_reference_in_the_openapi_document_resolves(client):

@@ -1,0 +1,299 @@
+"""The resources of SPEC §8 as typed pydantic models: the OpenAPI document's schemas are
+generated from them, and the API tests check every answer against them (extra fields,
+missing fields, a wrong type, an unexpected null or enum value all fail)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.models import (
+    ClaimChannel,
+    ClaimStatus,
+    ContactRole,
+    ContractStatus,
+    InvoiceStatus,
+    RefundStatus,
+    TerminationReason,
+)
+from commissions.models import EntryKind, EntryState, PayoutStatus
+from leads.rules import AttributionStatus, LeadSource, LeadStatus, StartTimeline
+from referrals.models import ReferrerStatus, Relationship
+
+ERROR_CODES = (
+    "bad_json",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "duplicate",
+    "idempotency_conflict",
+    "payout_run_in_progress",
+    "too_large",
+    "invalid",
+    "illegal_transition",
+    "overpayment",
+    "refund_exceeds_paid",
+    "void_with_money_paid",
+    "invoice_void",
+    "date_in_future",
+    "contract_terminated",
+    "currency_not_supported",
+    "claim_in_future",
+    "guarantee_already_used",
+    "not_first_contract",
+    "claim_before_start",
+    "guarantee_window_closed",
+    "rate_limited",
+    "internal_error",
+    "unavailable",
+)
+"""Every `error.code` the API answers (SPEC §8 and §4's claim codes)."""
+
+AttributionReason = Literal[
+    "unknown_code", "inactive_referrer", "self_referral", "existing_customer"
+]
+Id = Field(ge=1)
+
+
+class Resource(BaseModel):
+    """Answers carry exactly their declared fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorBody(Resource):
+    code: Literal[ERROR_CODES]
+    message: str
+    fields: dict[str, list[str]]
+    claim_id: int | None = Field(default=None, description="On a rejected guarantee claim.")
+
+
+class Error(Resource):
+    error: ErrorBody
+
+
+class Received(Resource):
+    status: Literal["received"]
+
+
+class Lead(Resource):
+    id: int = Id
+    status: LeadStatus
+    source: LeadSource
+    first_name: str
+    last_name: str
+    company: str
+    email: str = Field(json_schema_extra={"format": "email"})
+    roles: list[str]
+    headcount: int | None
+    message: str | None
+    phone: str | None
+    website: str | None
+    job_title: str | None
+    seniority: str | None
+    tech_stack: str | None
+    start_timeline: StartTimeline | None
+    marketing_opt_in: bool
+    referral_code: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    consent: bool
+    consent_version: str | None
+    owner_email: str | None
+    referrer_id: int | None
+    attribution_status: AttributionStatus
+    attribution_reason: AttributionReason | None
+    possible_duplicate_of: int | None
+    submissions_count: int = Field(ge=1)
+    lost_reason: str | None
+    landing_page: str | None
+    created_at: datetime
+
+
+class AttributedLead(Lead):
+    attribution_warnings: list[str]
+
+
+class LeadList(Resource):
+    items: list[Lead]
+    next_cursor: str | None
+
+
+class Balance(Resource):
+    pending: int
+    approved: int
+    paid: int
+
+
+class Referrer(Resource):
+    id: int = Id
+    status: ReferrerStatus
+    code: str | None
+    first_name: str
+    last_name: str
+    email: str
+    company: str
+    relationship: Relationship
+
+
+class ReferrerWithBalance(Referrer):
+    balance_cents: Balance
+
+
+class Contact(Resource):
+    id: int = Id
+    first_name: str
+    last_name: str
+    email: str
+    role: ContactRole
+
+
+class Client(Resource):
+    id: int = Id
+    name: str
+    domain: str | None
+    contacts: list[Contact]
+
+
+class Contract(Resource):
+    id: int = Id
+    client_id: int
+    lead_id: int | None
+    status: ContractStatus
+    start_date: date
+    end_date: date | None
+    termination_reason: TerminationReason | None
+    guarantee_ends_on: date
+    engineers: int = Field(ge=1)
+    monthly_rate_cents: int = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class Conversion(Resource):
+    client: Client
+    contract: Contract
+
+
+class RefundLine(Resource):
+    id: int = Id
+    amount_cents: int = Field(ge=1)
+    status: RefundStatus
+
+
+class Invoice(Resource):
+    id: int = Id
+    contract_id: int
+    number: str
+    status: InvoiceStatus
+    issue_date: date
+    period_start: date
+    period_end: date
+    amount_cents: int = Field(ge=1)
+    commissionable_cents: int = Field(ge=0)
+    paid_cents: int = Field(ge=0)
+    refunded_cents: int = Field(ge=0)
+    written_off_cents: int = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
+    external_id: str | None
+    refunds: list[RefundLine]
+
+
+class GuaranteeClaim(Resource):
+    id: int = Id
+    contract_id: int
+    status: ClaimStatus
+    claimed_on: date
+    reason: str
+    channel: ClaimChannel
+    rejection_code: str | None
+
+
+class CommissionEntry(Resource):
+    id: int = Id
+    referrer_id: int
+    client_id: int | None
+    invoice_id: int | None
+    kind: EntryKind
+    amount_cents: int
+    state: EntryState
+    payout_id: int | None
+
+
+class CommissionList(Resource):
+    items: list[CommissionEntry]
+    next_cursor: str | None
+
+
+class Approved(Resource):
+    approved: int = Field(ge=0)
+
+
+class PayoutLine(Resource):
+    referrer_id: int
+    amount_cents: int
+
+
+class Payout(Resource):
+    id: int = Id
+    as_of: date
+    status: PayoutStatus
+    lines: list[PayoutLine]
+    paid_on: date | None
+    reference: str | None
+
+
+class Actor(Resource):
+    kind: Literal["user", "token", "referrer", "system"]
+    id: int | None
+    email: str | None
+
+
+class AuditEvent(Resource):
+    id: int = Id
+    at: datetime
+    actor: Actor
+    action: str
+    entity_type: str
+    entity_id: int | None
+    changes: dict[str, list]
+    client_address: str | None
+
+
+class AuditEventList(Resource):
+    items: list[AuditEvent]
+    next_cursor: str | None
+
+
+class WebhookEndpoint(Resource):
+    id: int = Id
+    url: str
+    events: list[str] = Field(min_length=1)
+    description: str
+    status: Literal["enabled", "disabled"]
+
+
+class NewWebhookEndpoint(WebhookEndpoint):
+    secret: str = Field(pattern=r"^whsec_")
+
+
+class WebhookEndpointList(Resource):
+    items: list[WebhookEndpoint]
+    next_cursor: str | None
+
+
+class WebhookDelivery(Resource):
+    id: int = Id
+    event: str
+    webhook_id: str
+    status: Literal["pending", "delivered", "failed"]
+    tries: int = Field(ge=0)
+    last_status_code: int | None
+
+
+class WebhookDeliveryList(Resource):
+    items: list[WebhookDelivery]
+    next_cursor: str | None
