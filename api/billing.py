@@ -4,8 +4,8 @@ from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
+from api.bodies import ConvertIn, EndIn, StartDateIn, parse_body
 from api.errors import ApiError
-from api.parsing import ID, INTEGER, TEXT, check_types, date_value, json_body, required_values
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.serialize import client_to_dict, contract_to_dict
 from billing.services import (
@@ -16,36 +16,17 @@ from billing.services import (
     get_contract,
 )
 
-CONVERT_SCHEMA = {
-    "start_date": TEXT,
-    "engineers": INTEGER,
-    "monthly_rate_cents": INTEGER,
-    "currency": TEXT,
-    "client_id": ID,
-}
-START_DATE_SCHEMA = {"start_date": TEXT}
-END_SCHEMA = {"end_date": TEXT, "reason": TEXT, "note": TEXT}
-
 
 @bp.post("/leads/<int:lead_id>/convert")
 @api_auth(*STAFF)
 def convert(lead_id: int):
-    values = check_types(json_body(), CONVERT_SCHEMA)
-    required_values(values, "start_date", "engineers", "monthly_rate_cents", "currency")
-    start_date = date_value(values, "start_date")
-    problems = {}
-    if not 1 <= values["engineers"] <= 1000:
-        problems["engineers"] = ["Between 1 and 1000."]
-    if not 0 <= values["monthly_rate_cents"] <= 10**11:
-        problems["monthly_rate_cents"] = ["Zero or more cents."]
-    if problems:
-        raise ApiError(422, "invalid", "Some fields are not valid.", problems)
+    body = parse_body(ConvertIn)
     terms = ContractTerms(
-        start_date=start_date,
-        engineers=values["engineers"],
-        monthly_rate_cents=values["monthly_rate_cents"],
-        currency=values["currency"],
-        client_id=values.get("client_id"),
+        start_date=body.start_date,
+        engineers=body.engineers,
+        monthly_rate_cents=body.monthly_rate_cents,
+        currency=body.currency,
+        client_id=body.client_id,
     )
     contract = convert_lead(lead_id, terms, g.api_user)
     body = {"client": client_to_dict(contract.client), "contract": contract_to_dict(contract)}
@@ -68,16 +49,13 @@ def read_contract(contract_id: int):
 @bp.patch("/contracts/<int:contract_id>")
 @api_auth(*STAFF)
 def patch_contract(contract_id: int):
-    values = check_types(json_body(), START_DATE_SCHEMA)
-    start_date = date_value(values, "start_date")
-    return jsonify(contract_to_dict(change_start_date(contract_id, start_date, g.api_user)))
+    body = parse_body(StartDateIn)
+    return jsonify(contract_to_dict(change_start_date(contract_id, body.start_date, g.api_user)))
 
 
 @bp.post("/contracts/<int:contract_id>/end")
 @api_auth(*MONEY_KEEPERS)
 def end(contract_id: int):
-    values = check_types(json_body(), END_SCHEMA)
-    end_date = date_value(values, "end_date")
-    required_values(values, "reason")
-    contract = end_contract(contract_id, end_date, values["reason"], values.get("note"), g.api_user)
+    body = parse_body(EndIn)
+    contract = end_contract(contract_id, body.end_date, body.reason, body.note, g.api_user)
     return jsonify(contract_to_dict(contract))

@@ -4,8 +4,9 @@ from flask import g, jsonify, request, url_for
 
 from api.auth import api_auth
 from api.blueprint import bp
+from api.bodies import LeadIn, LeadPatchIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import BOOLEAN, INTEGER, TEXT, TEXT_LIST, as_form_data, check_types, json_body
+from api.parsing import as_form_data, json_body
 from auth.ratelimit import public_api_write
 from auth.roles import LEAD_EDITORS, STAFF
 from leads.forms import LeadFieldsForm
@@ -13,27 +14,6 @@ from leads.queries import page_of_leads, parse_filters
 from leads.rules import LeadSource
 from leads.serialize import lead_to_dict
 from leads.services import UTM_FIELDS, Arrival, LeadError, get_lead, submit_lead, update_lead
-
-LEAD_SCHEMA = {
-    "first_name": TEXT,
-    "last_name": TEXT,
-    "company": TEXT,
-    "email": TEXT,
-    "roles": TEXT_LIST,
-    "headcount": INTEGER,
-    "consent": BOOLEAN,
-    "message": TEXT,
-    "phone": TEXT,
-    "website": TEXT,
-    "job_title": TEXT,
-    "seniority": TEXT,
-    "tech_stack": TEXT,
-    "start_timeline": TEXT,
-    "marketing_opt_in": BOOLEAN,
-    "referral_code": TEXT,
-    **{name: TEXT for name in UTM_FIELDS},
-}
-PATCH_SCHEMA = {"status": TEXT, "lost_reason": TEXT, "owner_email": TEXT}
 
 
 def _lead_error(error: LeadError) -> ApiError:
@@ -45,7 +25,7 @@ def _lead_error(error: LeadError) -> ApiError:
 @public_api_write
 @api_auth(*LEAD_EDITORS, anonymous=True)
 def create_lead():
-    values = check_types(json_body(), LEAD_SCHEMA)
+    values = present(parse_body(LeadIn))
     form = LeadFieldsForm(formdata=as_form_data(values), meta={"csrf": False})
     if not form.validate():
         raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
@@ -88,8 +68,8 @@ def read_lead(lead_id: int):
 @bp.patch("/leads/<int:lead_id>")
 @api_auth(*LEAD_EDITORS)
 def patch_lead(lead_id: int):
+    values = present(parse_body(LeadPatchIn))
     body = json_body()
-    values = check_types(body, PATCH_SCHEMA)
     changes = {}
     if "status" in values:
         changes["status"] = values["status"]

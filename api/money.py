@@ -4,8 +4,19 @@ from flask import g, jsonify, request
 
 from api.auth import api_auth
 from api.blueprint import bp
+from api.bodies import (
+    AsOfIn,
+    ClaimIn,
+    InvoiceIn,
+    PaymentIn,
+    PayoutPaidIn,
+    RefundIn,
+    RefundSentIn,
+    VoidIn,
+    WriteOffIn,
+    parse_body,
+)
 from api.errors import ApiError
-from api.parsing import INTEGER, TEXT, check_types, date_value, json_body, required_values
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.claims import ClaimInput, file_claim
 from billing.invoices import (
@@ -28,38 +39,6 @@ from core.downloads import csv_response
 from core.extensions import db
 from core.pagination import clamp_limit
 
-INVOICE_SCHEMA = {
-    "number": TEXT,
-    "issue_date": TEXT,
-    "period_start": TEXT,
-    "period_end": TEXT,
-    "amount_cents": INTEGER,
-    "commissionable_cents": INTEGER,
-    "currency": TEXT,
-    "external_id": TEXT,
-}
-PAYMENT_SCHEMA = {"amount_cents": INTEGER, "paid_on": TEXT, "external_id": TEXT}
-REFUND_SCHEMA = {"amount_cents": INTEGER, "refunded_on": TEXT, "reason": TEXT, "external_id": TEXT}
-WRITE_OFF_SCHEMA = {"reason": TEXT, "written_off_on": TEXT}
-VOID_SCHEMA = {"reason": TEXT}
-REFUND_SENT_SCHEMA = {"sent_on": TEXT, "reference": TEXT}
-CLAIM_SCHEMA = {"claimed_on": TEXT, "reason": TEXT, "channel": TEXT}
-AS_OF_SCHEMA = {"as_of": TEXT}
-PAYOUT_PAID_SCHEMA = {"paid_on": TEXT, "reference": TEXT}
-MAX_LENGTHS = {"number": 100, "external_id": 200, "reference": 200}
-"""The lengths of the columns these texts are stored in (and of the staff forms)."""
-
-
-def _check_lengths(values: dict) -> None:
-    """422 before a text too long for its column reaches the database (PostgreSQL refuses it)."""
-    problems = {
-        name: [f"At most {limit} characters."]
-        for name, limit in MAX_LENGTHS.items()
-        if len(values.get(name) or "") > limit
-    }
-    if problems:
-        raise ApiError(422, "invalid", "Some fields are not valid.", problems)
-
 
 def _answer(recorded):
     return jsonify(invoice_to_dict(recorded.invoice)), 201 if recorded.created else 200
@@ -68,21 +47,18 @@ def _answer(recorded):
 @bp.post("/contracts/<int:contract_id>/invoices")
 @api_auth(*MONEY_KEEPERS)
 def create_invoice(contract_id: int):
-    values = check_types(json_body(), INVOICE_SCHEMA)
-    required_values(values, "number", "amount_cents", "currency")
-    values["number"] = values["number"].strip()
-    _check_lengths(values)
-    if not values["number"]:
+    body = parse_body(InvoiceIn)
+    if not body.number.strip():
         raise ApiError(422, "invalid", "Some fields are not valid.", {"number": ["Required."]})
     data = InvoiceInput(
-        number=values["number"],
-        issue_date=date_value(values, "issue_date"),
-        period_start=date_value(values, "period_start"),
-        period_end=date_value(values, "period_end"),
-        amount_cents=values["amount_cents"],
-        commissionable_cents=values.get("commissionable_cents"),
-        currency=values["currency"],
-        external_id=values.get("external_id"),
+        number=body.number.strip(),
+        issue_date=body.issue_date,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        amount_cents=body.amount_cents,
+        commissionable_cents=body.commissionable_cents,
+        currency=body.currency,
+        external_id=body.external_id,
     )
     return _answer(add_invoice(contract_id, data))
 
@@ -99,32 +75,17 @@ def read_invoice(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/payments")
 @api_auth(*MONEY_KEEPERS)
 def create_payment(invoice_id: int):
-    values = check_types(json_body(), PAYMENT_SCHEMA)
-    required_values(values, "amount_cents")
-    _check_lengths(values)
-    paid_on = date_value(values, "paid_on")
-    return _answer(
-        record_payment(invoice_id, values["amount_cents"], paid_on, values.get("external_id"))
-    )
+    body = parse_body(PaymentIn)
+    return _answer(record_payment(invoice_id, body.amount_cents, body.paid_on, body.external_id))
 
 
 @bp.post("/invoices/<int:invoice_id>/refunds")
 @api_auth(*MONEY_KEEPERS)
 def create_refund(invoice_id: int):
-    values = check_types(
-        json_body(),
-        REFUND_SCHEMA,
-    )
-    required_values(values, "amount_cents")
-    _check_lengths(values)
-    refunded_on = date_value(values, "refunded_on")
+    body = parse_body(RefundIn)
     return _answer(
         record_refund(
-            invoice_id,
-            values["amount_cents"],
-            refunded_on,
-            values.get("reason"),
-            values.get("external_id"),
+            invoice_id, body.amount_cents, body.refunded_on, body.reason, body.external_id
         )
     )
 
@@ -132,39 +93,29 @@ def create_refund(invoice_id: int):
 @bp.post("/invoices/<int:invoice_id>/write-off")
 @api_auth(*MONEY_KEEPERS)
 def write_off_invoice(invoice_id: int):
-    values = check_types(json_body(), WRITE_OFF_SCHEMA)
-    written_off_on = date_value(values, "written_off_on")
-    return jsonify(invoice_to_dict(write_off(invoice_id, values.get("reason", ""), written_off_on)))
+    body = parse_body(WriteOffIn)
+    return jsonify(invoice_to_dict(write_off(invoice_id, body.reason, body.written_off_on)))
 
 
 @bp.post("/invoices/<int:invoice_id>/void")
 @api_auth(*MONEY_KEEPERS)
 def void_invoice(invoice_id: int):
-    values = check_types(json_body(), VOID_SCHEMA)
-    return jsonify(invoice_to_dict(void(invoice_id, values.get("reason", ""))))
+    body = parse_body(VoidIn)
+    return jsonify(invoice_to_dict(void(invoice_id, body.reason)))
 
 
 @bp.post("/refunds/<int:refund_id>/mark-sent")
 @api_auth(*MONEY_KEEPERS)
 def refund_sent(refund_id: int):
-    values = check_types(json_body(), REFUND_SENT_SCHEMA)
-    _check_lengths(values)
-    sent_on = date_value(values, "sent_on")
-    return jsonify(
-        invoice_to_dict(mark_refund_sent(refund_id, sent_on, values.get("reference", "")))
-    )
+    body = parse_body(RefundSentIn)
+    return jsonify(invoice_to_dict(mark_refund_sent(refund_id, body.sent_on, body.reference)))
 
 
 @bp.post("/contracts/<int:contract_id>/guarantee-claims")
 @api_auth(*MONEY_KEEPERS)
 def create_claim(contract_id: int):
-    values = check_types(json_body(), CLAIM_SCHEMA)
-    claimed_on = date_value(values, "claimed_on")
-    data = ClaimInput(
-        claimed_on=claimed_on,
-        reason=values.get("reason", ""),
-        channel=values.get("channel", "email"),
-    )
+    body = parse_body(ClaimIn)
+    data = ClaimInput(claimed_on=body.claimed_on, reason=body.reason, channel=body.channel)
     return jsonify(claim_to_dict(file_claim(contract_id, data, g.api_user))), 201
 
 
@@ -193,17 +144,15 @@ def list_commissions():
 @bp.post("/commissions/approve-due")
 @api_auth(*MONEY_KEEPERS)
 def approve_due_endpoint():
-    values = check_types(json_body(may_be_empty=True), AS_OF_SCHEMA)
-    as_of = date_value(values, "as_of", required=False)
-    return jsonify({"approved": run_approve_due(as_of)})
+    body = parse_body(AsOfIn, may_be_empty=True)
+    return jsonify({"approved": run_approve_due(body.as_of)})
 
 
 @bp.post("/payouts")
 @api_auth(*MONEY_KEEPERS)
 def create_payout():
-    values = check_types(json_body(may_be_empty=True), AS_OF_SCHEMA)
-    as_of = date_value(values, "as_of", required=False)
-    return jsonify(payout_to_dict(run_payouts(as_of, g.api_user))), 201
+    body = parse_body(AsOfIn, may_be_empty=True)
+    return jsonify(payout_to_dict(run_payouts(body.as_of, g.api_user))), 201
 
 
 def _payout_or_404(payout_id: int):
@@ -229,7 +178,5 @@ def export_payout(payout_id: int):
 @bp.post("/payouts/<int:payout_id>/mark-paid")
 @api_auth(*MONEY_KEEPERS)
 def payout_paid(payout_id: int):
-    values = check_types(json_body(), PAYOUT_PAID_SCHEMA)
-    _check_lengths(values)
-    paid_on = date_value(values, "paid_on")
-    return jsonify(payout_to_dict(mark_paid(payout_id, paid_on, values.get("reference", ""))))
+    body = parse_body(PayoutPaidIn)
+    return jsonify(payout_to_dict(mark_paid(payout_id, body.paid_on, body.reference)))

@@ -11,55 +11,13 @@ from flask import current_app, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api import schemas
-from api.billing import CONVERT_SCHEMA, END_SCHEMA, START_DATE_SCHEMA
+from api import bodies, schemas
 from api.blueprint import bp
-from api.leads import LEAD_SCHEMA, PATCH_SCHEMA
-from api.money import (
-    AS_OF_SCHEMA,
-    CLAIM_SCHEMA,
-    INVOICE_SCHEMA,
-    PAYMENT_SCHEMA,
-    PAYOUT_PAID_SCHEMA,
-    REFUND_SCHEMA,
-    REFUND_SENT_SCHEMA,
-    VOID_SCHEMA,
-    WRITE_OFF_SCHEMA,
-)
-from api.parsing import BOOLEAN, ID, INTEGER, TEXT, TEXT_LIST
-from api.referrers import ATTRIBUTION_SCHEMA, SIGN_UP_SCHEMA
-from api.webhooks import ENDPOINT_SCHEMA
-from billing.models import ClaimChannel
-from billing.services import ENDABLE_REASONS
 from core.audit_queries import ENTITY_TYPES
-from leads.rules import LeadSource, LeadStatus, StartTimeline
-from referrals.models import Relationship
+from leads.rules import LeadSource, LeadStatus
 
 PREFIX = "/api/v1"
 CSV = "text/csv"
-DATE_FIELDS = {
-    "as_of",
-    "claimed_on",
-    "end_date",
-    "issue_date",
-    "paid_on",
-    "period_end",
-    "period_start",
-    "refunded_on",
-    "sent_on",
-    "start_date",
-    "written_off_on",
-}
-"""Body texts that are business dates (`YYYY-MM-DD`)."""
-PATCHABLE_STATUSES = ["contacted", "qualified", "proposal", "lost"]
-"""The statuses a PATCH may set (`won` comes only from a conversion)."""
-JSON_TYPES = {
-    TEXT: {"type": "string"},
-    INTEGER: {"type": "integer"},
-    ID: {"type": "integer", "minimum": 1},
-    BOOLEAN: {"type": "boolean"},
-    TEXT_LIST: {"type": "array", "items": {"type": "string"}},
-}
 MODELS = [
     schemas.Error,
     schemas.Received,
@@ -101,12 +59,9 @@ class Operation:
     answers: dict[int, type[BaseModel] | str | None]
     """Success status → its model, CSV, or None for an empty body."""
     errors: tuple[int, ...] = (401, 403)
-    body: dict[str, str] | None = None
-    required: tuple[str, ...] = ()
+    body: type[bodies.Body] | None = None
     query: list[dict] = field(default_factory=list)
     token_less: bool = False
-    choices: dict[str, list[str]] = field(default_factory=dict)
-    """Body texts limited to a set of values."""
 
     def statuses(self) -> set[int]:
         """Besides its own: 400 (a NUL in any query string is refused before the view),
@@ -122,10 +77,8 @@ OPERATIONS = {
         "Create a lead (open without a token: answers 202 received)",
         {201: schemas.Lead, 200: schemas.Lead},
         (400, 401, 403, 413, 422, 429),
-        LEAD_SCHEMA,
-        ("first_name", "last_name", "company", "email", "roles", "headcount", "consent"),
+        bodies.LeadIn,
         token_less=True,
-        choices={"start_timeline": [member.value for member in StartTimeline]},
     ),
     "api.list_leads": Operation(
         "List leads, newest first",
@@ -148,31 +101,26 @@ OPERATIONS = {
         "Change status, lost_reason or owner_email",
         {200: schemas.Lead},
         WRITE,
-        PATCH_SCHEMA,
-        choices={"status": PATCHABLE_STATUSES},
+        bodies.LeadPatchIn,
     ),
     "api.attribute_lead": Operation(
         "Change a lead's attribution (referrer_id or null, reason)",
         {200: schemas.AttributedLead},
         WRITE,
-        ATTRIBUTION_SCHEMA,
-        ("reason",),
+        bodies.AttributionIn,
     ),
     "api.convert": Operation(
         "Convert a lead into a client with a contract",
         {201: schemas.Conversion},
         WRITE,
-        CONVERT_SCHEMA,
-        ("start_date", "engineers", "monthly_rate_cents", "currency"),
+        bodies.ConvertIn,
     ),
     "api.create_referrer": Operation(
         "Join the referral program (open without a token: answers 202 received)",
         {201: schemas.ReferrerWithBalance},
         (400, 401, 403, 413, 422, 429),
-        SIGN_UP_SCHEMA,
-        ("first_name", "last_name", "email", "company", "relationship", "payout_email"),
+        bodies.SignUpIn,
         token_less=True,
-        choices={"relationship": [member.value for member in Relationship]},
     ),
     "api.read_referrer": Operation(
         "Read a referrer with balance_cents", {200: schemas.ReferrerWithBalance}, READ
@@ -187,67 +135,56 @@ OPERATIONS = {
         "Move the start date (until it has passed)",
         {200: schemas.Contract},
         WRITE,
-        START_DATE_SCHEMA,
-        ("start_date",),
+        bodies.StartDateIn,
     ),
     "api.end": Operation(
         "End a contract (client_ended, non_payment, other)",
         {200: schemas.Contract},
         WRITE,
-        END_SCHEMA,
-        ("end_date", "reason"),
-        choices={"reason": [reason.value for reason in ENDABLE_REASONS]},
+        bodies.EndIn,
     ),
     "api.create_invoice": Operation(
         "Record an invoice; the same external_id and body again answers 200",
         {201: schemas.Invoice, 200: schemas.Invoice},
         WRITE,
-        INVOICE_SCHEMA,
-        ("number", "issue_date", "period_start", "period_end", "amount_cents", "currency"),
+        bodies.InvoiceIn,
     ),
     "api.read_invoice": Operation("Read an invoice", {200: schemas.Invoice}, READ),
     "api.create_payment": Operation(
         "Record a payment; answers the invoice",
         {201: schemas.Invoice, 200: schemas.Invoice},
         WRITE,
-        PAYMENT_SCHEMA,
-        ("amount_cents", "paid_on"),
+        bodies.PaymentIn,
     ),
     "api.create_refund": Operation(
         "Record a refund already sent; answers the invoice",
         {201: schemas.Invoice, 200: schemas.Invoice},
         WRITE,
-        REFUND_SCHEMA,
-        ("amount_cents", "refunded_on"),
+        bodies.RefundIn,
     ),
     "api.write_off_invoice": Operation(
         "Write off the unpaid remainder",
         {200: schemas.Invoice},
         WRITE,
-        WRITE_OFF_SCHEMA,
-        ("reason", "written_off_on"),
+        bodies.WriteOffIn,
     ),
     "api.void_invoice": Operation(
         "Void an invoice with nothing net paid",
         {200: schemas.Invoice},
         WRITE,
-        VOID_SCHEMA,
-        ("reason",),
+        bodies.VoidIn,
     ),
     "api.refund_sent": Operation(
         "Record a due refund as sent; answers the invoice",
         {200: schemas.Invoice},
         WRITE,
-        REFUND_SENT_SCHEMA,
-        ("sent_on", "reference"),
+        bodies.RefundSentIn,
     ),
     "api.create_claim": Operation(
         "Record a guarantee claim: 201 accepted, or 422 with the rejection code and claim_id",
         {201: schemas.GuaranteeClaim},
         WRITE,
-        CLAIM_SCHEMA,
-        ("claimed_on", "reason"),
-        choices={"channel": [channel.value for channel in ClaimChannel]},
+        bodies.ClaimIn,
     ),
     "api.list_commissions": Operation(
         "List commission entries",
@@ -264,13 +201,13 @@ OPERATIONS = {
         "Approve what is due on as_of (default today)",
         {200: schemas.Approved},
         (400, 401, 403, 413, 422),
-        AS_OF_SCHEMA,
+        bodies.AsOfIn,
     ),
     "api.create_payout": Operation(
         "Run payouts as of a date; lines may be empty",
         {201: schemas.Payout},
         (400, 401, 403, 409, 413, 422),
-        AS_OF_SCHEMA,
+        bodies.AsOfIn,
     ),
     "api.read_payout": Operation("Read a payout run", {200: schemas.Payout}, READ),
     "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
@@ -278,8 +215,7 @@ OPERATIONS = {
         "Mark a run paid",
         {200: schemas.Payout},
         WRITE,
-        PAYOUT_PAID_SCHEMA,
-        ("paid_on", "reference"),
+        bodies.PayoutPaidIn,
     ),
     "api.list_audit_events": Operation(
         "Read the audit log, newest first (admin)",
@@ -299,8 +235,7 @@ OPERATIONS = {
         "Register a webhook endpoint; the secret is in this answer only",
         {201: schemas.NewWebhookEndpoint},
         (400, 401, 403, 413, 422),
-        ENDPOINT_SCHEMA,
-        ("url", "events"),
+        bodies.WebhookEndpointIn,
     ),
     "api.list_webhook_endpoints": Operation(
         "List webhook endpoints", {200: schemas.WebhookEndpointList}, (401, 403, 422), query=PAGE
@@ -329,23 +264,6 @@ def _content(answer) -> dict:
     return {"content": {"application/json": {"schema": _ref(answer)}}}
 
 
-def _body_schema(operation: Operation) -> dict:
-    properties = {}
-    for name, kind in operation.body.items():
-        schema = dict(JSON_TYPES[kind])
-        if name in operation.choices:
-            schema["enum"] = operation.choices[name]
-        if kind == TEXT and name in DATE_FIELDS:
-            schema["format"] = "date"
-        if name in ("email", "payout_email", "owner_email"):
-            schema["format"] = "email"
-        properties[name] = schema
-    body = {"type": "object", "properties": properties}
-    if operation.required:
-        body["required"] = list(operation.required)
-    return body
-
-
 def _operation(operation: Operation) -> dict:
     responses = {
         str(status): {"description": "OK", **_content(answer)}
@@ -358,8 +276,8 @@ def _operation(operation: Operation) -> dict:
     document = {"summary": operation.summary, "responses": responses}
     if operation.body is not None:
         document["requestBody"] = {
-            "required": bool(operation.required),
-            "content": {"application/json": {"schema": _body_schema(operation)}},
+            "required": bool(operation.body.model_json_schema().get("required")),
+            "content": {"application/json": {"schema": _ref(operation.body)}},
         }
     if operation.query:
         document["parameters"] = operation.query
@@ -406,8 +324,10 @@ def declared_operation(endpoint: str) -> Operation:
 
 @cache
 def _components() -> dict:
+    requests = {operation.body for operation in OPERATIONS.values() if operation.body}
     _, definitions = models_json_schema(
-        [(model, "serialization") for model in MODELS],
+        [(model, "serialization") for model in MODELS]
+        + [(model, "validation") for model in sorted(requests, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
     )
     return definitions["$defs"]

@@ -4,8 +4,9 @@ from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
+from api.bodies import AttributionIn, SignUpIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import BOOLEAN, ID, TEXT, as_form_data, check_types, json_body
+from api.parsing import as_form_data, json_body
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
 from commissions.ledger import balance_cents
@@ -15,24 +16,12 @@ from referrals.forms import ReferrerSignUpForm
 from referrals.serialize import referrer_to_dict
 from referrals.services import change_attribution, decide, get_referrer, sign_up
 
-SIGN_UP_SCHEMA = {
-    "first_name": TEXT,
-    "last_name": TEXT,
-    "email": TEXT,
-    "company": TEXT,
-    "phone": TEXT,
-    "relationship": TEXT,
-    "payout_email": TEXT,
-    "accept_terms": BOOLEAN,
-}
-ATTRIBUTION_SCHEMA = {"referrer_id": ID, "reason": TEXT}
-
 
 @bp.post("/referrers")
 @public_api_write
 @api_auth(*STAFF, anonymous=True)
 def create_referrer():
-    values = check_types(json_body(), SIGN_UP_SCHEMA)
+    values = present(parse_body(SignUpIn))
     form = ReferrerSignUpForm(formdata=as_form_data(values), meta={"csrf": False})
     if not form.validate():
         raise ApiError(422, "invalid", "Some fields are not valid.", form.errors)
@@ -66,15 +55,15 @@ def decide_referrer(referrer_id: int, action: str):
 @bp.post("/leads/<int:lead_id>/attribution")
 @api_auth(*MONEY_KEEPERS)
 def attribute_lead(lead_id: int):
+    values = present(parse_body(AttributionIn))
     body = json_body()
-    values = check_types(body, ATTRIBUTION_SCHEMA)
     if "referrer_id" not in body:
         message = "Give a referrer_id, or null to remove the attribution."
         raise ApiError(422, "invalid", message, {"referrer_id": ["Required."]})
     lead, warnings = change_attribution(
         lead_id,
         values.get("referrer_id"),
-        values.get("reason", ""),
+        values["reason"],
         g.api_user,
         business_today(),
     )

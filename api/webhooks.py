@@ -4,8 +4,8 @@ from flask import jsonify, request, url_for
 
 from api.auth import api_auth
 from api.blueprint import bp
+from api.bodies import WebhookEndpointIn, parse_body
 from api.errors import ApiError
-from api.parsing import TEXT, TEXT_LIST, check_types, json_body
 from auth.roles import ADMINS
 from core.pagination import page_arguments
 from notifications.webhooks import (
@@ -16,8 +16,6 @@ from notifications.webhooks import (
     endpoint_to_dict,
     register_endpoint,
 )
-
-ENDPOINT_SCHEMA = {"url": TEXT, "events": TEXT_LIST, "description": TEXT}
 
 
 def _page_arguments():
@@ -31,10 +29,8 @@ def _page_arguments():
 @bp.post("/webhook-endpoints")
 @api_auth(*ADMINS)
 def create_webhook_endpoint():
-    values = check_types(json_body(), ENDPOINT_SCHEMA)
-    endpoint = register_endpoint(
-        values.get("url", ""), values.get("events", []), values.get("description", "")
-    )
+    body = parse_body(WebhookEndpointIn)
+    endpoint = register_endpoint(body.url, body.events, body.description or "")
     location = url_for("api.list_deliveries", endpoint_id=endpoint.id)
     return jsonify(endpoint_to_dict(endpoint, with_secret=True)), 201, {"Location": location}
 

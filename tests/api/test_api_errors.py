@@ -122,8 +122,13 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert {"200", "201", "202", "400", "401", "403", "413", "422", "429"} <= set(post["responses"])
     patch = paths["/leads/{lead_id}"]["patch"]
     assert {"400", "401", "403", "404", "413", "422"} <= set(patch["responses"])
-    patch_body = patch["requestBody"]["content"]["application/json"]["schema"]
-    assert patch_body["properties"]["status"]["enum"] == [
+    schemas = document["components"]["schemas"]
+
+    def resolved(body: dict) -> dict:
+        return schemas[body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+
+    patch_body = resolved(patch["requestBody"])
+    assert patch_body["properties"]["status"]["anyOf"][0]["enum"] == [
         "contacted",
         "qualified",
         "proposal",
@@ -133,7 +138,7 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert {"status", "q", "owner", "source", "created_from", "created_to"} <= set(parameters)
     assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1}
     assert parameters["created_from"]["schema"]["format"] == "date"
-    lead_input = post["requestBody"]["content"]["application/json"]["schema"]
+    lead_input = resolved(post["requestBody"])
     assert set(lead_input["required"]) == {
         "first_name",
         "last_name",
@@ -146,8 +151,9 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert lead_input["properties"]["roles"]["type"] == "array"
     assert lead_input["properties"]["headcount"]["type"] == "integer"
     assert lead_input["properties"]["consent"]["type"] == "boolean"
-    schemas = document["components"]["schemas"]
     assert schemas["Lead"]["additionalProperties"] is False
+    assert schemas["PaymentIn"]["properties"]["paid_on"]["format"] == "date"
+    assert schemas["PaymentIn"]["properties"]["amount_cents"]["minimum"] == 1
     assert {"type": "null"} in schemas["Lead"]["properties"]["phone"]["anyOf"]
     assert "claim_in_future" in schemas["ErrorBody"]["properties"]["code"]["enum"]
     csv = paths["/payouts/{payout_id}.csv"]["get"]["responses"]["200"]["content"]
