@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test bench bench-faults bench-sign-in lint install
+.PHONY: run test fuzz bench bench-faults bench-sign-in lint install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,18 @@ run: $(STAMP) instance/secret_key
 	  trap 'kill $$SENDER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000 )
 
-## make test: the package stack (import-linter), then the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
+## make test: the package stack (import-linter), the whole suite (SQLite; PostgreSQL too when
+## TEST_DATABASE_URL is set), then schemathesis against the OpenAPI document on a live app (short budget).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+	$(BIN)/python tests/fuzz/run_schemathesis.py --examples 10
+
+## make fuzz: schemathesis with a larger budget, on SQLite and (TEST_DATABASE_URL) PostgreSQL.
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run_schemathesis.py --examples 100 --postgres
 
 ## make bench: a million leads, then the hire-form POST and list pages through gunicorn.
 bench: $(STAMP)

@@ -5,7 +5,7 @@ are ignored and `null` means absent."""
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +46,14 @@ def _business_date(value):
     return day
 
 
+def _integral(value):
+    """JSON has one number type: 5.0 is the integer 5 (as JSON Schema's `integer` says);
+    no field of the API takes a fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _storable(value: str) -> str:
     if not is_storable_text(value):
         raise PydanticCustomError("unstorable_text", NUL_MESSAGE)
@@ -60,6 +68,11 @@ BusinessDate = Annotated[
 Text = Annotated[str, AfterValidator(_storable)]
 Cents = Annotated[int, Field(ge=1, le=MAX_CENTS)]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Email = Annotated[
+    Text,
+    Field(min_length=3, max_length=254),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
 
 
 PATCHABLE_STATUSES = ("contacted", "qualified", "proposal", "lost")
@@ -68,6 +81,8 @@ PATCHABLE_STATUSES = ("contacted", "qualified", "proposal", "lost")
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
+    keeps_null: ClassVar[frozenset[str]] = frozenset()
+    """Fields where null is a value (not "absent")."""
 
 
 def _choice(*values: str) -> WithJsonSchema:
@@ -81,8 +96,10 @@ class LeadIn(Body):
     first_name: Annotated[Text, Field(min_length=1, max_length=200)]
     last_name: Annotated[Text, Field(min_length=1, max_length=200)]
     company: Annotated[Text, Field(min_length=1, max_length=200)]
-    email: Annotated[Text, Field(min_length=3, max_length=254)]
-    roles: Annotated[list[Text], Field(min_length=1)]
+    email: Email
+    roles: Annotated[
+        list[Annotated[Text, Field(min_length=1, max_length=100)]], Field(min_length=1)
+    ]
     headcount: Annotated[int, Field(ge=1, le=500)]
     consent: Annotated[bool, WithJsonSchema({"type": "boolean", "const": True})]
     message: Annotated[Text, Field(max_length=5000)] | None = None
@@ -112,16 +129,17 @@ class SignUpIn(Body):
 
     first_name: Annotated[Text, Field(min_length=1, max_length=200)]
     last_name: Annotated[Text, Field(min_length=1, max_length=200)]
-    email: Annotated[Text, Field(min_length=3, max_length=254)]
+    email: Email
     company: Annotated[Text, Field(min_length=1, max_length=200)]
     relationship: Annotated[Text, _choice(*(r.value for r in Relationship))]
-    payout_email: Annotated[Text, Field(min_length=3, max_length=254)]
+    payout_email: Email
     accept_terms: Annotated[bool, WithJsonSchema({"type": "boolean", "const": True})]
     phone: Annotated[Text, Field(max_length=50)] | None = None
 
 
 class AttributionIn(Body):
-    referrer_id: RecordId | None = None
+    keeps_null = frozenset({"referrer_id"})
+    referrer_id: RecordId | None = Field(description="null removes the attribution.")
     reason: Annotated[Text, Field(min_length=1, max_length=500)]
 
 
@@ -211,7 +229,11 @@ def parse_body(model: type[Body], *, may_be_empty: bool = False):
     """The body as `model`, or the error envelope: wrong JSON types first (400), then the
     field rules (422), each under its field's name."""
     raw = json_body(may_be_empty=may_be_empty)
-    present = {name: value for name, value in raw.items() if value is not None}
+    present = {
+        name: _integral(value)
+        for name, value in raw.items()
+        if value is not None or name in model.keeps_null
+    }
     try:
         return model.model_validate(present)
     except ValidationError as error:

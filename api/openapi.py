@@ -39,14 +39,19 @@ MODELS = [
 ]
 
 
+TEXT_QUERY = {"type": "string", "pattern": "^[^\\x00]*$"}
+"""A query text: anything but NUL (refused with 400 by every route)."""
+
+
 def _query(name: str, schema: dict | None = None, description: str = "") -> dict:
-    parameter = {"name": name, "in": "query", "schema": schema or {"type": "string"}}
+    parameter = {"name": name, "in": "query", "schema": schema or TEXT_QUERY}
     if description:
         parameter["description"] = description
     return parameter
 
 
-DATE_QUERY = {"type": "string", "format": "date"}
+DATE_QUERY = {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}
+"""A business date, or empty for no bound (the dashboard's filter forms send empty ones)."""
 PAGE = [
     _query("limit", {"type": "integer", "minimum": 1}, "Default 50; above 200 taken as 200."),
     _query("cursor", description="next_cursor of the previous page."),
@@ -60,6 +65,8 @@ class Operation:
     """Success status → its model, CSV, or None for an empty body."""
     errors: tuple[int, ...] = (401, 403)
     body: type[bodies.Body] | None = None
+    body_optional: bool = False
+    """The body may be left out (`as_of` defaults to today)."""
     query: list[dict] = field(default_factory=list)
     token_less: bool = False
 
@@ -202,12 +209,14 @@ OPERATIONS = {
         {200: schemas.Approved},
         (400, 401, 403, 413, 422),
         bodies.AsOfIn,
+        body_optional=True,
     ),
     "api.create_payout": Operation(
         "Run payouts as of a date; lines may be empty",
         {201: schemas.Payout},
         (400, 401, 403, 409, 413, 422),
         bodies.AsOfIn,
+        body_optional=True,
     ),
     "api.read_payout": Operation("Read a payout run", {200: schemas.Payout}, READ),
     "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
@@ -276,7 +285,7 @@ def _operation(operation: Operation) -> dict:
     document = {"summary": operation.summary, "responses": responses}
     if operation.body is not None:
         document["requestBody"] = {
-            "required": bool(operation.body.model_json_schema().get("required")),
+            "required": not operation.body_optional,
             "content": {"application/json": {"schema": _ref(operation.body)}},
         }
     if operation.query:

@@ -6,7 +6,7 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import AttributionIn, SignUpIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data, json_body
+from api.parsing import as_form_data
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
 from commissions.ledger import balance_cents
@@ -55,15 +55,11 @@ def decide_referrer(referrer_id: int, action: str):
 @bp.post("/leads/<int:lead_id>/attribution")
 @api_auth(*MONEY_KEEPERS)
 def attribute_lead(lead_id: int):
-    values = present(parse_body(AttributionIn))
-    body = json_body()
-    if "referrer_id" not in body:
-        message = "Give a referrer_id, or null to remove the attribution."
-        raise ApiError(422, "invalid", message, {"referrer_id": ["Required."]})
+    body = parse_body(AttributionIn)
     lead, warnings = change_attribution(
         lead_id,
-        values.get("referrer_id"),
-        values["reason"],
+        body.referrer_id,
+        body.reason,
         g.api_user,
         business_today(),
     )

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from billing.models import Contract, Invoice
 from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
 from core.extensions import db
-from core.pagination import MAX_ID
+from core.pagination import query_id
 
 
 @dataclass
@@ -32,12 +32,6 @@ class LedgerFilters:
         return {name: str(value) for name, value in values.items() if value is not None}
 
 
-def _id(raw: str) -> int | None:
-    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID:
-        return int(raw)
-    return None
-
-
 def parse_ledger_filters(args: MultiDict) -> tuple[LedgerFilters, dict[str, list[str]]]:
     """The ledger's filters (`referrer_id`, `invoice_id`, `state`, `kind`) and, per field,
     what was wrong with those that could not be used."""
@@ -45,7 +39,7 @@ def parse_ledger_filters(args: MultiDict) -> tuple[LedgerFilters, dict[str, list
     for name in ("referrer_id", "invoice_id"):
         raw = args.get(name)
         if raw:
-            value = _id(raw)
+            value = query_id(raw)
             if value is None:
                 errors[name] = ["An id."]
             setattr(filters, name, value)

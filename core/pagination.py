@@ -38,6 +38,13 @@ class Cursor:
         return cursor
 
 
+def query_id(raw: str) -> int | None:
+    """An id from a query string (1 to 2^31 - 1), or None."""
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
 def page_arguments(args, errors: dict[str, list[str]]) -> tuple[int, Cursor | None]:
     """`limit` and `cursor` of a list's query string; a bad one goes into `errors`."""
     limit, cursor = DEFAULT_LIMIT, None

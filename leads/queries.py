@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from auth.models import User
 from core.extensions import db
-from core.pagination import MAX_ID, Cursor, page_arguments
+from core.pagination import Cursor, page_arguments, query_id
 from core.time import query_date, utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
@@ -71,9 +71,8 @@ def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
         errors["sort"] = ["newest or oldest."]
     raw_referrer = args.get("referrer_id")
     if raw_referrer:
-        if raw_referrer.isascii() and raw_referrer.isdigit() and int(raw_referrer) <= MAX_ID:
-            filters.referrer_id = int(raw_referrer)
-        else:
+        filters.referrer_id = query_id(raw_referrer)
+        if filters.referrer_id is None:
             errors["referrer_id"] = ["A referrer id."]
     filters.limit, filters.cursor = page_arguments(args, errors)
     return filters, errors

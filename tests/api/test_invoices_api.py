@@ -284,7 +284,7 @@ def test_a_payment_external_id_reused_with_other_values_is_409(books, contract, 
         ({"paid_on": "yesterday"}, 422, "invalid", "paid_on"),
         ({"external_id": "x" * 201}, 422, "invalid", "external_id"),
         ({"amount_cents": "100"}, 400, "bad_json", "amount_cents"),
-        ({"amount_cents": 1.0}, 400, "bad_json", "amount_cents"),
+        ({"amount_cents": 1.5}, 400, "bad_json", "amount_cents"),
         ({"paid_on": 20260101}, 400, "bad_json", "paid_on"),
         ({"external_id": 1}, 400, "bad_json", "external_id"),
     ],
@@ -496,3 +496,11 @@ def test_actions_on_an_unknown_invoice_are_404(books, action):
         "reason": "x",
     }
     assert error_of(books.post(f"/invoices/9999/{action}", body), 404)["code"] == "not_found"
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_integer(books, contract):
+    """JSON has one number type: 1000.0 is the integer JSON Schema's `integer` allows."""
+    body = {**books.invoice_body(contract), "amount_cents": 100_000.0}
+    response = books.post(f"/contracts/{contract['id']}/invoices", body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["amount_cents"] == 100_000
