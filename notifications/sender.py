@@ -22,7 +22,8 @@ from core.extensions import db, mail
 from core.time import retry_delay
 from notifications.models import OutboxMessage, OutboxStatus, forget_link
 from notifications.signals import sender_pass_finished
-from notifications.webhook_sender import WebhookPassResult, deliver_pass
+from notifications.webhook_sender import WebhookPassResult, claim_attempt, make_attempt
+from notifications.webhooks import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +78,22 @@ def outbox_folder() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def _due_ids(started: datetime) -> list[int]:
+def _due_ids(model, started: datetime) -> list[int]:
+    """Emails or webhook deliveries (both have `status` and `send_after`) due at `started`."""
     query = (
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.send_after <= started)
-        .order_by(OutboxMessage.id)
+        sa.select(model.id)
+        .where(model.status == "pending", model.send_after <= started)
+        .order_by(model.id)
     )
     ids = list(db.session.scalars(query))
     db.session.rollback()
     return ids
+
+
+def _release_sqlite_write_lock() -> None:
+    """One sender per SQLite database: release the write lock while the far side talks."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
 
 
 def _claim(message_id: int, started: datetime) -> OutboxMessage | None:
@@ -110,9 +118,7 @@ def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
     config = current_app.config
     try:
         message = build_message(row)
-        if db.session.get_bind().dialect.name == "sqlite":
-            # One sender per SQLite database: release the write lock while SMTP talks.
-            db.session.commit()
+        _release_sqlite_write_lock()
         deliver(message, file_name)
     except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
         row.tries += 1
@@ -132,19 +138,33 @@ def _try_one(message_id: int, started: datetime, result: PassResult) -> None:
         row.last_error = None
         forget_link(row)
         result.sent += 1
-    db.session.commit()
+
+
+def _try_webhook(delivery_id: int, started: datetime, result: WebhookPassResult) -> None:
+    attempt = claim_attempt(delivery_id, started)
+    if attempt is None:
+        db.session.rollback()
+        return
+    _release_sqlite_write_lock()
+    make_attempt(attempt, result)
+
+
+def _each_due(model, started: datetime, try_one, result) -> None:
+    """Each due row tried once, its outcome committed before the next is tried."""
+    for row_id in _due_ids(model, started):
+        writing = WRITING.set(True)
+        try:
+            try_one(row_id, started, result)
+            db.session.commit()
+        finally:
+            WRITING.reset(writing)
 
 
 def send_pass() -> PassResult:
     started = utcnow()
     result = PassResult()
-    for message_id in _due_ids(started):
-        writing = WRITING.set(True)
-        try:
-            _try_one(message_id, started, result)
-        finally:
-            WRITING.reset(writing)
-    result.webhooks = deliver_pass(started)
+    _each_due(OutboxMessage, started, _try_one, result)
+    _each_due(WebhookDelivery, started, _try_webhook, result.webhooks)
     return result
 
 

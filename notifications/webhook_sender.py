@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks import Webhook
 
-from core.db import WRITING, utcnow
+from core.db import utcnow
 from core.extensions import db
 from core.time import retry_delay
 from notifications.webhook_rules import address_refusal, url_refusal
@@ -108,23 +108,19 @@ def post(url: str, body: str, headers: dict[str, str]) -> int:
         connection.close()
 
 
-def _due_ids(started: datetime) -> list[int]:
-    query = (
-        sa.select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.send_after <= started,
-        )
-        .order_by(WebhookDelivery.id)
-    )
-    ids = list(db.session.scalars(query))
-    db.session.rollback()
-    return ids
+@dataclass
+class Attempt:
+    """A claimed delivery, signed for this try (the row stays locked on PostgreSQL)."""
+
+    delivery: WebhookDelivery
+    url: str
+    headers: dict[str, str]
 
 
-def _claim(delivery_id: int, started: datetime) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
+def claim_attempt(delivery_id: int, started: datetime) -> Attempt | None:
+    """The delivery locked for this sender (None when another has it or it is done)."""
     row = db.session.execute(
-        sa.select(WebhookDelivery, WebhookEndpoint)
+        sa.select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
             WebhookDelivery.id == delivery_id,
@@ -133,30 +129,23 @@ def _claim(delivery_id: int, started: datetime) -> tuple[WebhookDelivery, Webhoo
         )
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     ).first()
-    return None if row is None else (row[0], row[1])
-
-
-def try_delivery(delivery_id: int, started: datetime, result: WebhookPassResult) -> None:
-    """One try; the outcome is committed before the next delivery is tried."""
-    claimed = _claim(delivery_id, started)
-    if claimed is None:
-        db.session.rollback()
-        return
-    delivery, endpoint = claimed
-    url, secret = endpoint.url, endpoint.secret
+    if row is None:
+        return None
+    delivery, url, secret = row
     headers = signed_headers(secret, delivery.webhook_id, delivery.body, datetime.now(UTC))
-    if db.session.get_bind().dialect.name == "sqlite":
-        # One sender per SQLite database: release the write lock while the receiver talks.
-        db.session.commit()
-    config = current_app.config
+    return Attempt(delivery, url, headers)
+
+
+def make_attempt(attempt: Attempt, result: WebhookPassResult) -> None:
+    """Post once and record the outcome on the delivery (the sender commits it)."""
+    delivery, config = attempt.delivery, current_app.config
     delivery.tries += 1
     try:
-        status = post(url, delivery.body, headers)
+        status = post(attempt.url, delivery.body, attempt.headers)
     except Refused as refusal:
         delivery.status, delivery.last_status_code = DeliveryStatus.FAILED, None
         delivery.last_error = f"Refused: {refusal}"[:2000]
         result.failed += 1
-        db.session.commit()
         return
     except Exception as error:  # noqa: BLE001 - any failure to deliver is retried
         status, delivery.last_error = None, f"{type(error).__name__}: {error}"[:2000]
@@ -168,26 +157,13 @@ def try_delivery(delivery_id: int, started: datetime, result: WebhookPassResult)
             None,
         )
         result.delivered += 1
+        return
+    if status is not None:
+        delivery.last_error = f"HTTP {status}"
+    if delivery.tries >= config["WEBHOOK_MAX_TRIES"]:
+        delivery.status = DeliveryStatus.FAILED
+        result.failed += 1
     else:
-        if status is not None:
-            delivery.last_error = f"HTTP {status}"
-        if delivery.tries >= config["WEBHOOK_MAX_TRIES"]:
-            delivery.status = DeliveryStatus.FAILED
-            result.failed += 1
-        else:
-            delay = retry_delay(delivery.tries, config["OUTBOX_RETRY_SECONDS"])
-            delivery.send_after = utcnow() + delay
-            result.retried += 1
-        log.warning("webhook delivery %s not delivered: %s", delivery.id, delivery.last_error)
-    db.session.commit()
-
-
-def deliver_pass(started: datetime) -> WebhookPassResult:
-    result = WebhookPassResult()
-    for delivery_id in _due_ids(started):
-        writing = WRITING.set(True)
-        try:
-            try_delivery(delivery_id, started, result)
-        finally:
-            WRITING.reset(writing)
-    return result
+        delivery.send_after = utcnow() + retry_delay(delivery.tries, config["OUTBOX_RETRY_SECONDS"])
+        result.retried += 1
+    log.warning("webhook delivery %s not delivered: %s", delivery.id, delivery.last_error)

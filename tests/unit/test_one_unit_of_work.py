@@ -1,6 +1,5 @@
 """One unit of work (core/unit_of_work.py) commits and rolls back every use case; only the
-outbox senders (emails and webhook deliveries), which commit per message by design, keep
-their own."""
+outbox sender, which commits per message by design, keeps its own."""
 
 import re
 import tomllib
@@ -10,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
     "root_packages"
 ]
-ALLOWED = {"core/unit_of_work.py", "notifications/sender.py", "notifications/webhook_sender.py"}
+ALLOWED = {"core/unit_of_work.py", "notifications/sender.py"}
 TRANSACTION_CALL = re.compile(r"\.(commit|rollback)\(")
 
 
