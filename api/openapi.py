@@ -50,10 +50,11 @@ def _query(name: str, schema: dict | None = None, description: str = "") -> dict
     return parameter
 
 
+POSITIVE_INTEGER = {"type": "integer", "minimum": 1}
 DATE_QUERY = {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}
 """A business date, or empty for no bound (the dashboard's filter forms send empty ones)."""
 PAGE = [
-    _query("limit", {"type": "integer", "minimum": 1}, "Default 50; above 200 taken as 200."),
+    _query("limit", POSITIVE_INTEGER, "Default 50; above 200 taken as 200."),
     _query("cursor", description="next_cursor of the previous page."),
 ]
 
@@ -72,18 +73,20 @@ class Operation:
 
     def statuses(self) -> set[int]:
         """Besides its own: 400 (a NUL in any query string is refused before the view),
-        500 and 503 (the database away)."""
+        413 with a body (over 1 MB), 500 and 503 (the database away)."""
         always = {400, 500, 503} | ({202} if self.token_less else set())
+        if self.body is not None:
+            always |= {413}
         return set(self.answers) | set(self.errors) | always
 
 
-WRITE = (400, 401, 403, 404, 409, 413, 422)
+WRITE = (400, 401, 403, 404, 409, 422)
 READ = (401, 403, 404)
 OPERATIONS = {
     "api.create_lead": Operation(
         "Create a lead (open without a token: answers 202 received)",
         {201: schemas.Lead, 200: schemas.Lead},
-        (400, 401, 403, 413, 422, 429),
+        (400, 401, 403, 422, 429),
         bodies.LeadIn,
         token_less=True,
     ),
@@ -96,7 +99,7 @@ OPERATIONS = {
             _query("q", description="Start of a word of the name, company or email."),
             _query("owner", description="An owner's email, or `none`."),
             _query("source", {"enum": [s.value for s in LeadSource]}),
-            _query("referrer_id", {"type": "integer", "minimum": 1}),
+            _query("referrer_id", POSITIVE_INTEGER),
             _query("created_from", DATE_QUERY),
             _query("created_to", DATE_QUERY),
             _query("sort", {"enum": ["newest", "oldest"]}),
@@ -125,7 +128,7 @@ OPERATIONS = {
     "api.create_referrer": Operation(
         "Join the referral program (open without a token: answers 202 received)",
         {201: schemas.ReferrerWithBalance},
-        (400, 401, 403, 413, 422, 429),
+        (400, 401, 403, 422, 429),
         bodies.SignUpIn,
         token_less=True,
     ),
@@ -198,8 +201,8 @@ OPERATIONS = {
         {200: schemas.CommissionList},
         (401, 403, 422),
         query=[
-            _query("referrer_id", {"type": "integer", "minimum": 1}),
-            _query("invoice_id", {"type": "integer", "minimum": 1}),
+            _query("referrer_id", POSITIVE_INTEGER),
+            _query("invoice_id", POSITIVE_INTEGER),
             _query("state", {"enum": ["pending", "approved", "paid"]}),
             *PAGE,
         ],
@@ -207,14 +210,14 @@ OPERATIONS = {
     "api.approve_due_endpoint": Operation(
         "Approve what is due on as_of (default today)",
         {200: schemas.Approved},
-        (400, 401, 403, 413, 422),
+        (400, 401, 403, 422),
         bodies.AsOfIn,
         body_optional=True,
     ),
     "api.create_payout": Operation(
         "Run payouts as of a date; lines may be empty",
         {201: schemas.Payout},
-        (400, 401, 403, 409, 413, 422),
+        (400, 401, 403, 409, 422),
         bodies.AsOfIn,
         body_optional=True,
     ),
@@ -232,7 +235,7 @@ OPERATIONS = {
         (401, 403, 422),
         query=[
             _query("entity_type", {"enum": list(ENTITY_TYPES)}),
-            _query("entity_id", {"type": "integer", "minimum": 1}),
+            _query("entity_id", POSITIVE_INTEGER),
             _query("action"),
             _query("actor_email"),
             _query("from", DATE_QUERY),
@@ -243,7 +246,7 @@ OPERATIONS = {
     "api.create_webhook_endpoint": Operation(
         "Register a webhook endpoint; the secret is in this answer only",
         {201: schemas.NewWebhookEndpoint},
-        (400, 401, 403, 413, 422),
+        (400, 401, 403, 422),
         bodies.WebhookEndpointIn,
     ),
     "api.list_webhook_endpoints": Operation(
@@ -315,9 +318,7 @@ def _paths_of(rule: str) -> list[tuple[str, list[dict]]]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1}
-                if converter == "int"
-                else {"type": "string"},
+                "schema": POSITIVE_INTEGER if converter == "int" else {"type": "string"},
             }
             paths = [
                 (path + literal + "{" + name + "}", [*params, parameter]) for path, params in paths
