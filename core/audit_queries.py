@@ -10,6 +10,7 @@ from flask import current_app
 
 from core.audit import AuditEvent
 from core.extensions import db
+from core.keyset import newest_first_page
 from core.pagination import MAX_ID, Cursor, page_arguments
 from core.time import iso_utc, query_date, utc_range_for_local_dates
 
@@ -107,27 +108,20 @@ def _filtered(filters: AuditFilters) -> sa.Select:
         query = query.where(AuditEvent.at >= start)
     if end is not None:
         query = query.where(AuditEvent.at < end)
-    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    return query
 
 
 def audit_page(filters: AuditFilters) -> tuple[list[AuditEvent], str | None]:
     """One page, newest first, and the cursor of the next (None on the last)."""
-    query = _filtered(filters)
-    if filters.cursor:
-        query = query.where(
-            sa.tuple_(AuditEvent.at, AuditEvent.id)
-            < sa.tuple_(sa.literal(filters.cursor.created_at), sa.literal(filters.cursor.id))
-        )
-    events = list(db.session.scalars(query.limit(filters.limit + 1)))
-    if len(events) <= filters.limit:
-        return events, None
-    events = events[: filters.limit]
-    return events, Cursor(events[-1].at, events[-1].id).encode()
+    return newest_first_page(
+        _filtered(filters), AuditEvent.at, AuditEvent.id, filters.limit, filters.cursor
+    )
 
 
 def audit_csv_rows(filters: AuditFilters) -> Iterator[list]:
     """Every matching event, streamed in batches."""
-    result = db.session.execute(_filtered(filters).execution_options(yield_per=1000))
+    query = _filtered(filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    result = db.session.execute(query.execution_options(yield_per=1000))
     for event in result.scalars():
         yield [
             event.id,

@@ -20,6 +20,7 @@ from core import audit
 from core.audit import created
 from core.db import str_enum, utcnow
 from core.extensions import db
+from core.keyset import newest_first_page
 from core.pagination import Cursor
 from core.service_errors import ServiceError
 from core.time import iso_utc
@@ -208,22 +209,10 @@ def emit_each(event: str, resources: Callable[[], list[dict]]) -> int:
     return len(endpoints) * len(bodies)
 
 
-def _page(query: sa.Select, model, limit: int, cursor: Cursor | None) -> tuple[list, str | None]:
-    """Newest first, keyset pages on (created_at, id)."""
-    query = query.order_by(model.created_at.desc(), model.id.desc())
-    if cursor is not None:
-        query = query.where(
-            sa.tuple_(model.created_at, model.id) < sa.tuple_(cursor.created_at, cursor.id)
-        )
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, Cursor(rows[-1].created_at, rows[-1].id).encode()
-
-
 def endpoint_page(limit: int, cursor: Cursor | None) -> tuple[list[WebhookEndpoint], str | None]:
-    return _page(sa.select(WebhookEndpoint), WebhookEndpoint, limit, cursor)
+    return newest_first_page(
+        sa.select(WebhookEndpoint), WebhookEndpoint.created_at, WebhookEndpoint.id, limit, cursor
+    )
 
 
 def delivery_page(
@@ -231,7 +220,7 @@ def delivery_page(
 ) -> tuple[list[WebhookDelivery], str | None]:
     _endpoint(endpoint_id)
     query = sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-    return _page(query, WebhookDelivery, limit, cursor)
+    return newest_first_page(query, WebhookDelivery.created_at, WebhookDelivery.id, limit, cursor)
 
 
 def endpoint_to_dict(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict:
