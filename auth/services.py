@@ -76,10 +76,14 @@ def account_fields(user: User) -> dict[str, list]:
     return created({"email": user.email, "name": user.name, "role": user.role})
 
 
-def audit_activation(user: User, active: bool) -> None:
+def apply_activation(user: User, active: bool) -> None:
+    """Deactivation ends the account's sessions; its tokens answer 401 from then on."""
     if user.active != active:
         action = "user.reactivated" if active else "user.deactivated"
         audit.record(action, "user", user.id, {"active": [user.active, active]})
+    user.active = active
+    if not active:
+        end_sessions(user.id)
 
 
 @use_case
@@ -129,12 +133,8 @@ def issue_token_for(user_id: int, name: str, days: int) -> str:
 
 @use_case
 def set_active(email: str, active: bool) -> User:
-    """Deactivation ends the account's sessions; its tokens answer 401 from then on."""
     user = _require_user(email)
-    audit_activation(user, active)
-    user.active = active
-    if not active:
-        end_sessions(user.id)
+    apply_activation(user, active)
     return user
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from auth.links import issue_link
 from auth.models import LinkPurpose, Role, User
 from auth.passwords import hash_password
-from auth.services import AccountError, account_fields, audit_activation, find_user
+from auth.services import AccountError, account_fields, apply_activation, find_user
 from auth.sessions import end_sessions
 from core import audit
 from core.extensions import db
@@ -66,10 +66,7 @@ def change_role(user_id: int, role: str, actor: User) -> User:
 @use_case
 def set_active_by_admin(user_id: int, active: bool, actor: User) -> User:
     user = _other_user(user_id, actor)
-    audit_activation(user, active)
-    user.active = active
-    if not active:
-        end_sessions(user.id)
+    apply_activation(user, active)
     return user
 
 

@@ -144,6 +144,15 @@ def _check(action: str) -> None:
         raise RuntimeError("audit events are recorded inside the use case of their change")
 
 
+def _who_and_where(actor: Actor) -> dict:
+    return {
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_email": actor.email,
+        "client_address": request.remote_addr if has_request_context() else None,
+    }
+
+
 def record(
     action: str,
     entity_type: str,
@@ -155,16 +164,12 @@ def record(
     """Add the event to the open unit of work (never on its own: a change and its row
     commit together)."""
     _check(action)
-    who = actor or current_actor()
     event = AuditEvent(
-        actor_kind=who.kind,
-        actor_id=who.id,
-        actor_email=who.email,
+        **_who_and_where(actor or current_actor()),
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
         changes=changes or {},
-        client_address=request.remote_addr if has_request_context() else None,
     )
     db.session.add(event)
     return event
@@ -175,23 +180,11 @@ def record_many(action: str, entity_type: str, rows: list[tuple[int, dict[str, l
     if not rows:
         return
     _check(action)
-    who = current_actor()
-    address = request.remote_addr if has_request_context() else None
-    now = utcnow()
+    common = {**_who_and_where(current_actor()), "at": utcnow(), "action": action}
     db.session.execute(
         sa.insert(AuditEvent),
         [
-            {
-                "at": now,
-                "actor_kind": who.kind,
-                "actor_id": who.id,
-                "actor_email": who.email,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "changes": changes,
-                "client_address": address,
-            }
+            {**common, "entity_type": entity_type, "entity_id": entity_id, "changes": changes}
             for entity_id, changes in rows
         ],
     )
