@@ -4,7 +4,6 @@ TEST_DATABASE_URL is set: a fresh database is created for the run and dropped af
 import os
 import shutil
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,18 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
-from support import PASSWORD, Inbox, base_config, free_port, lead_fields, point_mail_at
+from support import (
+    PASSWORD,
+    Inbox,
+    base_config,
+    free_port,
+    fresh_postgres_database,
+    lead_fields,
+    point_mail_at,
+)
 
 from application.factory import create_app
 from auth.services import create_user
-from core.db import database_url
 from core.extensions import db as _db
 from leads.rules import LeadSource
 from leads.services import Arrival, submit_lead
@@ -25,10 +31,6 @@ from notifications.models import OutboxMessage
 
 hypothesis_settings.register_profile("suite", max_examples=60, deadline=None)
 hypothesis_settings.load_profile("suite")
-
-
-def _postgres_admin_url(url: str) -> sa.URL:
-    return sa.make_url(database_url(url, "")).set(database="postgres")
 
 
 @pytest.fixture(scope="session")
@@ -42,19 +44,9 @@ def database_template(tmp_path_factory):
         _migrate(url, folder)
         yield {"kind": "sqlite", "file": folder / "template.db"}
         return
-    admin_url = _postgres_admin_url(requested)
-    name = f"htt_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database(requested) as url:
         _migrate(url, folder)
         yield {"kind": "postgresql", "url": url}
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _migrate(url: str, folder: Path) -> None:

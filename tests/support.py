@@ -2,6 +2,13 @@
 
 import email
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from core.db import database_url
 
 PASSWORD = "correct horse battery"
 
@@ -62,3 +69,19 @@ def free_port() -> int:
 def point_mail_at(app, port: int) -> None:
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", port
+
+
+@contextmanager
+def fresh_postgres_database(requested_url: str, prefix: str = "htt_test") -> Iterator[str]:
+    """A new, empty database on the server of `requested_url`, dropped afterwards."""
+    admin_url = sa.make_url(database_url(requested_url, "")).set(database="postgres")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

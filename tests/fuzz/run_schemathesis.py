@@ -11,21 +11,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from support import free_port, fresh_postgres_database  # noqa: E402 - after the path is set
+
 BIN = Path(sys.executable).parent
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ADMIN = "fuzz-admin@hiretechtalent.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(database_url: str) -> dict:
@@ -80,55 +74,37 @@ def _schemathesis(url: str, examples: int, seed: int, *extra: str) -> int:
 
 
 def run_against(database_url: str, examples: int, seed: int) -> int:
-    if True:
-        env = _environment(database_url)
-        _flask(env, "db", "upgrade")
-        _flask(
-            env, "users", "create", ADMIN, "--role", "admin", "--password", secrets.token_hex(12)
+    env = _environment(database_url)
+    _flask(env, "db", "upgrade")
+    _flask(env, "users", "create", ADMIN, "--role", "admin", "--password", secrets.token_hex(12))
+    token = _flask(env, "tokens", "create", ADMIN, "--name", "fuzz").strip().splitlines()[-1]
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "flask"), "run", "--port", str(port), "--no-reload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, server)
+        url = f"http://127.0.0.1:{port}/api/v1/openapi.json"
+        with_token = _schemathesis(
+            url, examples, seed, "--header", f"Authorization: Bearer {token}"
         )
-        token = _flask(env, "tokens", "create", ADMIN, "--name", "fuzz").strip().splitlines()[-1]
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(BIN / "flask"), "run", "--port", str(port), "--no-reload"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        public = _schemathesis(
+            url,
+            examples,
+            seed,
+            "--include-name",
+            "POST /leads",
+            "--include-name",
+            "POST /referrers",
         )
-        try:
-            _wait_for(port, server)
-            url = f"http://127.0.0.1:{port}/api/v1/openapi.json"
-            with_token = _schemathesis(
-                url, examples, seed, "--header", f"Authorization: Bearer {token}"
-            )
-            public = _schemathesis(
-                url,
-                examples,
-                seed,
-                "--include-name",
-                "POST /leads",
-                "--include-name",
-                "POST /referrers",
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
     return with_token or public
-
-
-def _fresh_postgres(url: str) -> tuple[str, callable]:
-    admin_url = sa.make_url(url).set(database="postgres")
-    name = f"htt_fuzz_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def main() -> int:
@@ -140,11 +116,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         failed = run_against(f"sqlite:///{folder}/fuzz.db", options.examples, options.seed)
     if options.postgres and os.environ.get("TEST_DATABASE_URL"):
-        url, drop = _fresh_postgres(os.environ["TEST_DATABASE_URL"])
-        try:
+        with fresh_postgres_database(os.environ["TEST_DATABASE_URL"], "htt_fuzz") as url:
             failed = run_against(url, options.examples, options.seed) or failed
-        finally:
-            drop()
     return failed
 
 
