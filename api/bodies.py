@@ -3,7 +3,6 @@ OpenAPI document is generated from them. A value of the wrong JSON type answers 
 `bad_json`; a missing field, a broken bound or unstorable text 422 `invalid`; unknown fields
 are ignored and `null` means absent."""
 
-import re
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
@@ -23,14 +22,11 @@ from api.parsing import NUL_MESSAGE, json_body
 from billing.models import ClaimChannel
 from core.money import MAX_CENTS
 from core.pagination import MAX_ID
-from core.time import EARLIEST_DATE, LATEST_DATE, is_supported_date
+from core.time import DATE_PATTERN, EARLIEST_DATE, ISO_DATE, LATEST_DATE, is_supported_date
 from core.validation import is_storable_text
 from leads.rules import StartTimeline
 from referrals.models import Relationship
 
-DATE_PATTERN = r"^(19\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])-\d{2}-\d{2}$"
-"""YYYY-MM-DD between 1900 and 9998 (the years business dates may have)."""
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATE_MESSAGE = f"A date as YYYY-MM-DD between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
 
 

@@ -1,10 +1,17 @@
 """Business dates live in the company time zone; timestamps are stored in naive UTC. Pure."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
 """Business dates outside these years are refused: date arithmetic near year 9999 overflows."""
+
+
+DATE_PATTERN = r"^(19\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])-\d{2}-\d{2}$"
+"""YYYY-MM-DD between 1900 and 9998 (the years business dates may have)."""
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""YYYY-MM-DD only: `date.fromisoformat` also takes `20260101` and `2026-W01-1`."""
 
 
 def is_supported_date(day: date) -> bool:
@@ -14,9 +21,11 @@ def is_supported_date(day: date) -> bool:
 def query_date(raw: str) -> date:
     """A business date from a query string; ValueError says what is wanted."""
     try:
-        value = date.fromisoformat(raw)
+        value = date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
     except ValueError:
-        raise ValueError("A date as YYYY-MM-DD.") from None
+        value = None
+    if value is None:
+        raise ValueError("A date as YYYY-MM-DD.")
     if not is_supported_date(value):
         raise ValueError(f"A date between {EARLIEST_DATE} and {LATEST_DATE}.")
     return value

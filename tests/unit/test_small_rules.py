@@ -124,6 +124,8 @@ def test_page_arguments_name_each_bad_argument(args, expected, bad):
         ("1900-01-01", date(1900, 1, 1)),
         ("2026-13-01", "A date as YYYY-MM-DD."),
         ("yesterday", "A date as YYYY-MM-DD."),
+        ("20260501", "A date as YYYY-MM-DD."),
+        ("2026-W18-5", "A date as YYYY-MM-DD."),
         ("1899-12-31", "A date between 1900-01-01 and 9998-12-31."),
         ("9999-01-01", "A date between 1900-01-01 and 9998-12-31."),
     ],
