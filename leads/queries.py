@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from auth.models import User
 from core.extensions import db
 from core.pagination import Cursor, page_arguments, query_id
+from core.prefix import ESCAPE, like_escaped
 from core.time import query_date, utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
@@ -82,8 +83,7 @@ def _prefix_match(column, prefix: str):
     """A prefix test that each database answers from its index."""
     if db.session.get_bind().dialect.name == "sqlite":
         return sa.and_(column >= prefix, column < prefix + "\U0010ffff")
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(escaped + "%", escape="\\")
+    return column.like(like_escaped(prefix) + "%", escape=ESCAPE)
 
 
 DENSE_MATCHES = 2_000
