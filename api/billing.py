@@ -1,4 +1,5 @@
-"""Conversion and contracts: /api/v1/leads/{id}/convert and /api/v1/contracts."""
+"""Conversion, clients and contracts: /api/v1/leads/{id}/convert, /api/v1/clients and
+/api/v1/contracts."""
 
 from flask import g, jsonify
 
@@ -6,12 +7,14 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import ConvertIn, EndIn, StartDateIn, parse_body
 from api.errors import ApiError
+from api.parsing import query_of
 from auth.roles import MONEY_KEEPERS, STAFF
-from billing.serialize import client_to_dict, contract_to_dict
+from billing.queries import ClientQuery, client_list_page, client_resources, client_with_contracts
+from billing.serialize import contract_to_dict
 from billing.services import (
     ContractTerms,
     change_start_date,
-    convert_lead,
+    convert_lead_resources,
     end_contract,
     get_contract,
 )
@@ -28,9 +31,23 @@ def convert(lead_id: int):
         currency=body.currency,
         client_id=body.client_id,
     )
-    contract = convert_lead(lead_id, terms, g.api_user)
-    body = {"client": client_to_dict(contract.client), "contract": contract_to_dict(contract)}
-    return jsonify(body), 201
+    return jsonify(convert_lead_resources(lead_id, terms, g.api_user)), 201
+
+
+@bp.get("/clients")
+@api_auth(*STAFF)
+def list_clients():
+    clients, next_cursor = client_list_page(query_of(ClientQuery))
+    return jsonify({"items": client_resources(clients), "next_cursor": next_cursor})
+
+
+@bp.get("/clients/<int:client_id>")
+@api_auth(*STAFF)
+def read_client(client_id: int):
+    client = client_with_contracts(client_id)
+    if client is None:
+        raise ApiError(404, "not_found", "No such client.")
+    return jsonify(client_resources([client])[0])
 
 
 def _contract_or_404(contract_id: int):

@@ -1,6 +1,6 @@
 """Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from api.auth import api_auth
 from api.blueprint import bp
@@ -17,6 +17,7 @@ from api.bodies import (
     parse_body,
 )
 from api.errors import ApiError
+from api.parsing import query_of
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.claims import ClaimInput, file_claim
 from billing.invoices import (
@@ -29,6 +30,7 @@ from billing.invoices import (
     void,
     write_off,
 )
+from billing.queries import InvoiceQuery, invoice_list_page
 from billing.serialize import claim_to_dict, invoice_to_dict
 from commissions.models import CommissionEntry
 from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
@@ -38,6 +40,7 @@ from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
 from core.pagination import clamp_limit
+from core.today import business_today
 
 
 def _answer(recorded):
@@ -95,6 +98,16 @@ def create_refund(invoice_id: int):
 def write_off_invoice(invoice_id: int):
     body = parse_body(WriteOffIn)
     return jsonify(invoice_to_dict(write_off(invoice_id, body.reason, body.written_off_on)))
+
+
+@bp.get("/invoices")
+@api_auth(*STAFF)
+def list_invoices():
+    query = query_of(InvoiceQuery)
+    overdue_days = current_app.config["INVOICE_OVERDUE_DAYS"]
+    invoices, next_cursor = invoice_list_page(query, business_today(), overdue_days)
+    items = [invoice_to_dict(invoice) for invoice in invoices]
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 @bp.post("/invoices/<int:invoice_id>/void")

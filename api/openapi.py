@@ -13,8 +13,11 @@ from pydantic.json_schema import models_json_schema
 
 from api import bodies, schemas
 from api.blueprint import bp
+from billing.queries import ClientQuery, InvoiceQuery
 from core.audit_queries import ENTITY_TYPES
+from core.query_models import ListQuery, query_parameters
 from leads.rules import LeadSource, LeadStatus
+from referrals.queries import ReferrerQuery
 
 PREFIX = "/api/v1"
 CSV = "text/csv"
@@ -25,7 +28,11 @@ MODELS = [
     schemas.AttributedLead,
     schemas.LeadList,
     schemas.ReferrerWithBalance,
+    schemas.ReferrerList,
     schemas.Conversion,
+    schemas.Client,
+    schemas.ClientList,
+    schemas.InvoiceList,
     schemas.Contract,
     schemas.Invoice,
     schemas.GuaranteeClaim,
@@ -69,6 +76,8 @@ class Operation:
     body_optional: bool = False
     """The body may be left out (`as_of` defaults to today)."""
     query: list[dict] = field(default_factory=list)
+    query_model: type[ListQuery] | None = None
+    """The query string's model (which the view parses with): its fields are the parameters."""
     token_less: bool = False
 
     def statuses(self) -> set[int]:
@@ -131,6 +140,25 @@ OPERATIONS = {
         (400, 401, 403, 422, 429),
         bodies.SignUpIn,
         token_less=True,
+    ),
+    "api.list_referrers": Operation(
+        "List referrers, newest first, each with balance_cents",
+        {200: schemas.ReferrerList},
+        (401, 403, 422),
+        query_model=ReferrerQuery,
+    ),
+    "api.list_clients": Operation(
+        "List clients, newest first, with contacts and contract ids",
+        {200: schemas.ClientList},
+        (401, 403, 422),
+        query_model=ClientQuery,
+    ),
+    "api.read_client": Operation("Read a client", {200: schemas.Client}, READ),
+    "api.list_invoices": Operation(
+        "List invoices, newest recorded first",
+        {200: schemas.InvoiceList},
+        (401, 403, 422),
+        query_model=InvoiceQuery,
     ),
     "api.read_referrer": Operation(
         "Read a referrer with balance_cents", {200: schemas.ReferrerWithBalance}, READ
@@ -291,8 +319,11 @@ def _operation(operation: Operation) -> dict:
             "required": not operation.body_optional,
             "content": {"application/json": {"schema": _ref(operation.body)}},
         }
-    if operation.query:
-        document["parameters"] = operation.query
+    parameters = operation.query
+    if operation.query_model is not None:
+        parameters = query_parameters(operation.query_model)
+    if parameters:
+        document["parameters"] = parameters
     if operation.token_less:
         document["security"] = [{}, {"bearer": []}]
     return document

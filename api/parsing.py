@@ -1,9 +1,11 @@
-"""The JSON body as an object (400 bad_json otherwise), and JSON values as form data."""
+"""The JSON body as an object (400 bad_json otherwise), the query string as its model, and
+JSON values as form data."""
 
 from flask import request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
+from core.query_models import Q, parse_query
 
 NUL_MESSAGE = "Must not contain NUL characters or lone surrogates."
 
@@ -18,6 +20,14 @@ def json_body(*, may_be_empty: bool = False) -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "The body must be a JSON object.")
     return body
+
+
+def query_of(model: type[Q]) -> Q:
+    """The query string as `model`, or 422 `invalid` naming each bad argument."""
+    query, errors = parse_query(model, request.args)
+    if errors:
+        raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
+    return query
 
 
 def as_form_data(values: dict) -> MultiDict:

@@ -6,13 +6,14 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import AttributionIn, SignUpIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data
+from api.parsing import as_form_data, query_of
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
-from commissions.ledger import balance_cents
+from commissions.ledger import balance_cents, balances_cents
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
+from referrals.queries import ReferrerQuery, referrer_list_page
 from referrals.serialize import referrer_to_dict
 from referrals.services import change_attribution, decide, get_referrer, sign_up
 
@@ -30,6 +31,15 @@ def create_referrer():
         return received()
     referrer = result.referrer
     return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id))), 201
+
+
+@bp.get("/referrers")
+@api_auth(*STAFF)
+def list_referrers():
+    referrers, next_cursor = referrer_list_page(query_of(ReferrerQuery))
+    balances = balances_cents([referrer.id for referrer in referrers])
+    items = [referrer_to_dict(referrer, balances[referrer.id]) for referrer in referrers]
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 def _referrer_or_404(referrer_id: int):

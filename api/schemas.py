@@ -29,6 +29,7 @@ ERROR_CODES = (
     "duplicate",
     "idempotency_conflict",
     "payout_run_in_progress",
+    "balance_outstanding",
     "too_large",
     "invalid",
     "illegal_transition",
@@ -144,6 +145,11 @@ class ReferrerWithBalance(Referrer):
     balance_cents: Balance
 
 
+class ReferrerList(Resource):
+    items: list[ReferrerWithBalance]
+    next_cursor: str | None
+
+
 class Contact(Resource):
     id: int = Id
     first_name: str
@@ -157,6 +163,15 @@ class Client(Resource):
     name: str
     domain: str | None
     contacts: list[Contact]
+    contracts: list[int] = Field(description="Contract ids, earliest start first.")
+    referrer_id: int | None = Field(
+        description="The client's one referrer: that of its first contract's lead (SPEC §3)."
+    )
+
+
+class ClientList(Resource):
+    items: list[Client]
+    next_cursor: str | None
 
 
 class Contract(Resource):
@@ -200,6 +215,11 @@ class Invoice(Resource):
     currency: str = Field(min_length=3, max_length=3)
     external_id: str | None
     refunds: list[RefundLine]
+
+
+class InvoiceList(Resource):
+    items: list[Invoice]
+    next_cursor: str | None
 
 
 class GuaranteeClaim(Resource):

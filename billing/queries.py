@@ -1,11 +1,19 @@
 """How billing's pages read clients, contracts, invoices and claims: with the relationships
 each page shows loaded in the same statement (or one more per relationship), never per row."""
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
+from pydantic import Field
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing.models import Client, Contract, GuaranteeClaim, Invoice
+from billing.models import Client, Contract, GuaranteeClaim, Invoice, InvoiceStatus
+from billing.serialize import client_to_dict
 from core.extensions import db
+from core.keyset import newest_first_page
+from core.prefix import starts_a_word, starts_with
+from core.query_models import ListQuery, QueryBoolean, QueryDate, QueryId, QueryText, query_choice
+from leads.models import Lead
 
 CLAIM_ROWS = 500
 
@@ -64,3 +72,97 @@ def invoice_page(invoice_id: int) -> Invoice | None:
         )
     )
     return db.session.scalar(query)
+
+
+class ClientQuery(ListQuery):
+    q: QueryText = Field(
+        default="", description="Start of a word of the name, or start of the domain."
+    )
+
+
+def client_list_page(query: ClientQuery) -> tuple[list[Client], str | None]:
+    """Newest first, each with its contacts and contract ids (one statement each)."""
+    select = sa.select(Client).options(
+        selectinload(Client.contacts), selectinload(Client.contracts)
+    )
+    if query.q:
+        select = select.where(
+            sa.or_(starts_a_word(Client.name, query.q), starts_with(Client.domain, query.q))
+        )
+    return newest_first_page(select, Client.created_at, Client.id, query.limit, query.cursor)
+
+
+def client_with_contracts(client_id: int) -> Client | None:
+    select = (
+        sa.select(Client)
+        .where(Client.id == client_id)
+        .options(selectinload(Client.contacts), selectinload(Client.contracts))
+    )
+    return db.session.scalar(select)
+
+
+def client_referrer_ids(client_ids: list[int]) -> dict[int, int | None]:
+    """Each client's one referrer (SPEC §3): the referrer of the lead of its first contract
+    (earliest start date), when that lead is attributed. One statement for a whole page."""
+    ranked = (
+        sa.select(
+            Contract.client_id,
+            Lead.referrer_id,
+            sa.func.row_number()
+            .over(partition_by=Contract.client_id, order_by=(Contract.start_date, Contract.id))
+            .label("rank"),
+        )
+        .join(Lead, Lead.id == Contract.lead_id)
+        .where(Contract.client_id.in_(client_ids))
+        .subquery()
+    )
+    found = {}
+    if client_ids:
+        rows = db.session.execute(
+            sa.select(ranked.c.client_id, ranked.c.referrer_id).where(ranked.c.rank == 1)
+        )
+        found = {client_id: referrer_id for client_id, referrer_id in rows}
+    return {client_id: found.get(client_id) for client_id in client_ids}
+
+
+def client_resources(clients: list[Client]) -> list[dict]:
+    """Clients as §8 resources, their referrers read in one statement."""
+    referrers = client_referrer_ids([client.id for client in clients])
+    return [client_to_dict(client, referrers[client.id]) for client in clients]
+
+
+class InvoiceQuery(ListQuery):
+    status: query_choice(InvoiceStatus) | None = None
+    overdue: QueryBoolean | None = Field(
+        default=None,
+        description="true: issued and unpaid more than INVOICE_OVERDUE_DAYS after issue_date.",
+    )
+    client_id: QueryId | None = None
+    contract_id: QueryId | None = None
+    issued_from: QueryDate | None = None
+    issued_to: QueryDate | None = None
+
+
+def invoice_list_page(
+    query: InvoiceQuery, today: date, overdue_days: int
+) -> tuple[list[Invoice], str | None]:
+    """Newest recorded first, each with its refunds (one more statement)."""
+    select = sa.select(Invoice).options(selectinload(Invoice.refunds))
+    if query.status is not None:
+        select = select.where(Invoice.status == query.status)
+    if query.overdue is not None:
+        overdue = sa.and_(
+            Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.issue_date < today - timedelta(days=overdue_days),
+        )
+        select = select.where(overdue if query.overdue else sa.not_(overdue))
+    if query.contract_id is not None:
+        select = select.where(Invoice.contract_id == query.contract_id)
+    if query.client_id is not None:
+        of_client = sa.select(Contract.id).where(Contract.client_id == query.client_id)
+        select = select.where(Invoice.contract_id.in_(of_client))
+    if query.issued_from is not None:
+        select = select.where(Invoice.issue_date >= query.issued_from)
+    if query.issued_to is not None:
+        select = select.where(Invoice.issue_date <= query.issued_to)
+    return newest_first_page(select, Invoice.created_at, Invoice.id, query.limit, query.cursor)

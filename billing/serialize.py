@@ -3,7 +3,8 @@
 from billing.models import Client, Contract, GuaranteeClaim, Invoice
 
 
-def client_to_dict(client: Client) -> dict:
+def client_to_dict(client: Client, referrer_id: int | None) -> dict:
+    """`referrer_id`: the client's one referrer (billing.queries.client_referrer_ids)."""
     return {
         "id": client.id,
         "name": client.name,
@@ -18,6 +19,8 @@ def client_to_dict(client: Client) -> dict:
             }
             for contact in client.contacts
         ],
+        "contracts": [contract.id for contract in client.contracts],
+        "referrer_id": referrer_id,
     }
 
 

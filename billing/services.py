@@ -17,7 +17,9 @@ from billing.models import (
     Invoice,
     TerminationReason,
 )
+from billing.queries import client_resources
 from billing.rules import END, START_DATE, Refusal, contract_actions, contract_refusal
+from billing.serialize import contract_to_dict
 from billing.signals import lead_converted
 from core import audit
 from core.audit import changed, plain
@@ -124,6 +126,16 @@ def convert_lead(lead_id: int, terms: ContractTerms, actor: User) -> Contract:
         "billing", contract=contract, lead=lead, into_existing_client=existing_customer
     )
     return contract
+
+
+@use_case(retry_on_conflict=True)
+def convert_lead_resources(lead_id: int, terms: ContractTerms, actor: User) -> dict:
+    """`convert_lead`, answered as the client and contract resources read inside its
+    transaction: a connection lost after the commit cannot turn the saved conversion into an
+    error."""
+    contract = convert_lead(lead_id, terms, actor)
+    (client,) = client_resources([contract.client])
+    return {"client": client, "contract": contract_to_dict(contract)}
 
 
 def _check_start_date(start_date: date) -> None:

@@ -208,16 +208,25 @@ def _entries_as_dicts(entry_ids: list[int]) -> list[dict]:
 
 
 def balance_cents(referrer_id: int) -> dict[str, int]:
+    return balances_cents([referrer_id])[referrer_id]
+
+
+def balances_cents(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each referrer's totals by state, for a whole page in one statement."""
+    totals = {referrer_id: {state.value: 0 for state in EntryState} for referrer_id in referrer_ids}
+    if not referrer_ids:
+        return totals
     query = (
         sa.select(
-            CommissionEntry.state, sa.func.coalesce(sa.func.sum(CommissionEntry.amount_cents), 0)
+            CommissionEntry.referrer_id,
+            CommissionEntry.state,
+            sa.func.coalesce(sa.func.sum(CommissionEntry.amount_cents), 0),
         )
-        .where(CommissionEntry.referrer_id == referrer_id)
-        .group_by(CommissionEntry.state)
+        .where(CommissionEntry.referrer_id.in_(referrer_ids))
+        .group_by(CommissionEntry.referrer_id, CommissionEntry.state)
     )
-    totals = {state.value: 0 for state in EntryState}
-    for state, total in db.session.execute(query):
-        totals[state.value] = int(total)
+    for referrer_id, state, total in db.session.execute(query):
+        totals[referrer_id][state.value] = int(total)
     return totals
 
 

@@ -16,8 +16,9 @@ from support import PASSWORD, Inbox, base_config, free_port, lead_fields, point_
 from application.factory import create_app
 from auth.services import create_token, create_user
 from billing.invoices import InvoiceInput, add_invoice, record_payment, record_refund
-from billing.serialize import client_to_dict, contract_to_dict, invoice_to_dict
-from billing.services import ContractTerms, convert_lead
+from billing.models import Contract
+from billing.serialize import invoice_to_dict
+from billing.services import ContractTerms, convert_lead_resources
 from core.today import business_today
 from core.unit_of_work import use_case
 from leads.rules import LeadSource
@@ -263,9 +264,10 @@ def test_answers_to_saved_changes_need_no_database_after_the_commit(db, make_use
     changed = update_lead(lead.id, sales, status="contacted", owner_email=sales.email)
     with no_statements(db):
         lead_to_dict(changed)
-    contract = convert_lead(lead.id, ContractTerms(business_today(), 1, 1_000_000, "USD"), sales)
-    with no_statements(db):
-        contract_to_dict(contract), client_to_dict(contract.client)
+    terms = ContractTerms(business_today(), 1, 1_000_000, "USD")
+    conversion = convert_lead_resources(lead.id, terms, sales)
+    assert conversion["client"]["contracts"] == [conversion["contract"]["id"]]
+    contract = db.session.get(Contract, conversion["contract"]["id"])
     day = business_today()
     invoice_input = InvoiceInput("INV-1", day, day, day, 100_000, "USD", external_id="i-1")
     invoice = add_invoice(contract.id, invoice_input).invoice

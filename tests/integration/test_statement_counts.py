@@ -44,6 +44,9 @@ LIST_PAGES = [
     "/api/v1/leads?limit=200",
     "/api/v1/commissions?limit=200",
     "/api/v1/audit-events?limit=200",
+    "/api/v1/clients?limit=200",
+    "/api/v1/invoices?limit=200",
+    "/api/v1/referrers?limit=200",
 ]
 
 
