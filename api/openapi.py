@@ -358,6 +358,62 @@ def _paths_of(rule: str) -> list[tuple[str, list[dict]]]:
     return [(path + rule[position:], params) for path, params in paths]
 
 
+ID_SOURCES = {
+    "api.create_lead": {"lead_id": "/id"},
+    "api.attribute_lead": {"referrer_id": "/referrer_id"},
+    "api.list_leads": {"lead_id": "/items/0/id"},
+    "api.convert": {"contract_id": "/contract/id", "client_id": "/client/id"},
+    "api.list_clients": {"client_id": "/items/0/id"},
+    "api.read_client": {"contract_id": "/contracts/0"},
+    "api.create_referrer": {"referrer_id": "/id"},
+    "api.list_referrers": {"referrer_id": "/items/0/id"},
+    "api.create_invoice": {"invoice_id": "/id"},
+    "api.list_invoices": {"invoice_id": "/items/0/id"},
+    "api.create_payment": {"invoice_id": "/id"},
+    "api.create_refund": {"refund_id": "/refunds/0/id", "invoice_id": "/id"},
+    "api.create_payout": {"payout_id": "/id"},
+    "api.create_webhook_endpoint": {"endpoint_id": "/id"},
+    "api.list_webhook_endpoints": {"endpoint_id": "/items/0/id"},
+}
+"""Where an operation's answer carries an id that other operations take in their path: each
+becomes an OpenAPI link from its successful answers to every operation with that parameter
+(schemathesis follows them in its stateful phase)."""
+
+
+def _operation_id(endpoint: str, path: str, paths_of_rule: int) -> str:
+    """The endpoint's name; a route with one path per choice (`<any(...)>`) adds the choice."""
+    name = endpoint.removeprefix("api.")
+    if paths_of_rule > 1:
+        name += "_" + path.rsplit("/", 1)[-1]
+    return name
+
+
+def _add_links(paths: dict[str, dict], operation_ids: dict[str, str]) -> None:
+    takers: dict[str, list[str]] = {}
+    for item in paths.values():
+        names = [parameter["name"] for parameter in item.get("parameters", [])]
+        for method, operation in item.items():
+            if method != "parameters":
+                for name in names:
+                    takers.setdefault(name, []).append(operation["operationId"])
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            sources = ID_SOURCES.get(operation_ids[operation["operationId"]], {})
+            links = {
+                f"{target}_by_{name}": {
+                    "operationId": target,
+                    "parameters": {name: f"$response.body#{pointer}"},
+                }
+                for name, pointer in sources.items()
+                for target in takers.get(name, [])
+            }
+            for status, response in operation["responses"].items():
+                if links and status.startswith("2") and "content" in response:
+                    response["links"] = links
+
+
 def declared_operation(endpoint: str) -> Operation:
     """The declaration of an API endpoint (every route has one)."""
     return OPERATIONS[endpoint]
@@ -376,16 +432,21 @@ def _components() -> dict:
 
 def build_document() -> dict:
     paths: dict[str, dict] = {}
+    endpoints: dict[str, str] = {}
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX + "/") or rule.endpoint == "api.openapi_document":
             continue
-        operation = _operation(declared_operation(rule.endpoint))
-        for path, parameters in _paths_of(rule.rule[len(PREFIX) :]):
+        rule_paths = _paths_of(rule.rule[len(PREFIX) :])
+        for path, parameters in rule_paths:
             item = paths.setdefault(path, {})
             if parameters:
                 item["parameters"] = parameters
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                item[method.lower()] = operation
+                operation_id = _operation_id(rule.endpoint, path, len(rule_paths))
+                endpoints[operation_id] = rule.endpoint
+                operation = _operation(declared_operation(rule.endpoint))
+                item[method.lower()] = {"operationId": operation_id, **operation}
+    _add_links(paths, endpoints)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Hire Tech Talent lead & referral tracker", "version": "1"},

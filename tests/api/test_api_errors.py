@@ -232,3 +232,29 @@ def test_every_api_route_is_in_the_document(app, client):
             for path in _expand_any(rule.rule):
                 key = (re.sub(r"<[^>]+>", "{}", path), method.lower())
                 assert key in documented, key
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                yield path, item, operation
+
+
+def test_every_operation_that_takes_an_id_is_the_target_of_a_link(client):
+    """Schemathesis's stateful phase walks the links: an id-taking operation no link reaches
+    would only ever see made-up ids (404)."""
+    document = client.get(OPENAPI).get_json()
+    operation_ids = [operation["operationId"] for _, _, operation in _operations(document)]
+    assert len(operation_ids) == len(set(operation_ids))
+    linked: dict[str, set[str]] = {}
+    for _, _, operation in _operations(document):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                assert link["operationId"] in operation_ids
+                for name, expression in link["parameters"].items():
+                    assert expression.startswith("$response.body#/")
+                    linked.setdefault(link["operationId"], set()).add(name)
+    for path, item, operation in _operations(document):
+        taken = {parameter["name"] for parameter in item.get("parameters", [])}
+        assert taken <= linked.get(operation["operationId"], set()), path
