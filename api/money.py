@@ -1,6 +1,6 @@
 """Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
@@ -35,11 +35,10 @@ from billing.serialize import claim_to_dict, invoice_to_dict
 from commissions.models import CommissionEntry
 from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from commissions.payouts import get_payout, mark_paid, run_approve_due, run_payouts
-from commissions.queries import ledger_query, parse_ledger_filters
+from commissions.queries import LedgerQuery, ledger_query
 from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
-from core.pagination import clamp_limit
 from core.today import business_today
 
 
@@ -135,23 +134,14 @@ def create_claim(contract_id: int):
 @bp.get("/commissions")
 @api_auth(*STAFF)
 def list_commissions():
-    filters, problems = parse_ledger_filters(request.args)
+    filters = query_of(LedgerQuery)
     query = ledger_query(filters, with_names=False)
-    try:
-        limit = clamp_limit(request.args.get("limit"))
-    except ValueError as error:
-        problems["limit"] = [str(error)]
-    cursor = request.args.get("cursor")
-    if cursor:
-        if cursor.isascii() and cursor.isdigit() and int(cursor) < 2**31:
-            query = query.where(CommissionEntry.id < int(cursor))
-        else:
-            problems["cursor"] = ["Not a cursor from this list."]
-    if problems:
-        raise ApiError(422, "invalid", "Some query parameters are not valid.", problems)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return jsonify({"items": [entry_to_dict(e) for e in rows[:limit]], "next_cursor": next_cursor})
+    if filters.cursor is not None:
+        query = query.where(CommissionEntry.id < filters.cursor)
+    rows = list(db.session.scalars(query.limit(filters.limit + 1)))
+    next_cursor = str(rows[filters.limit - 1].id) if len(rows) > filters.limit else None
+    items = [entry_to_dict(entry) for entry in rows[: filters.limit]]
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 @bp.post("/commissions/approve-due")

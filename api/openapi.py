@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 from api import bodies, schemas
 from api.blueprint import bp
 from billing.queries import ClientQuery, InvoiceQuery
+from commissions.queries import LedgerQuery
 from core.audit_queries import ENTITY_TYPES
 from core.query_models import ListQuery, query_parameters
 from leads.rules import LeadSource, LeadStatus
@@ -225,15 +226,10 @@ OPERATIONS = {
         bodies.ClaimIn,
     ),
     "api.list_commissions": Operation(
-        "List commission entries",
+        "List commission entries, newest first",
         {200: schemas.CommissionList},
         (401, 403, 422),
-        query=[
-            _query("referrer_id", POSITIVE_INTEGER),
-            _query("invoice_id", POSITIVE_INTEGER),
-            _query("state", {"enum": ["pending", "approved", "paid"]}),
-            *PAGE,
-        ],
+        query_model=LedgerQuery,
     ),
     "api.approve_due_endpoint": Operation(
         "Approve what is due on as_of (default today)",
@@ -278,7 +274,10 @@ OPERATIONS = {
         bodies.WebhookEndpointIn,
     ),
     "api.list_webhook_endpoints": Operation(
-        "List webhook endpoints", {200: schemas.WebhookEndpointList}, (401, 403, 422), query=PAGE
+        "List webhook endpoints",
+        {200: schemas.WebhookEndpointList},
+        (401, 403, 422),
+        query_model=ListQuery,
     ),
     "api.remove_webhook_endpoint": Operation(
         "Delete an endpoint and its deliveries", {204: None}, READ
@@ -287,7 +286,7 @@ OPERATIONS = {
         "List an endpoint's deliveries",
         {200: schemas.WebhookDeliveryList},
         (401, 403, 404, 422),
-        query=PAGE,
+        query_model=ListQuery,
     ),
 }
 

@@ -1,13 +1,13 @@
 """/api/v1/webhook-endpoints (SPEC §15, admin)."""
 
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 
 from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import WebhookEndpointIn, parse_body
-from api.errors import ApiError
+from api.parsing import query_of
 from auth.roles import ADMINS
-from core.pagination import page_arguments
+from core.query_models import ListQuery
 from notifications.webhooks import (
     delete_endpoint,
     delivery_page,
@@ -19,11 +19,8 @@ from notifications.webhooks import (
 
 
 def _page_arguments():
-    errors = {}
-    limit, cursor = page_arguments(request.args, errors)
-    if errors:
-        raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
-    return limit, cursor
+    page = query_of(ListQuery)
+    return page.limit, page.cursor
 
 
 @bp.post("/webhook-endpoints")

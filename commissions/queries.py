@@ -2,61 +2,56 @@
 filters, and every relationship a list shows loaded with it (a page's statement count does not
 grow with its rows)."""
 
-from dataclasses import dataclass
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.datastructures import MultiDict
 
 from billing.models import Contract, Invoice
 from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
 from core.extensions import db
 from core.pagination import query_id
+from core.query_models import ListQuery, QueryId, parse_query, query_choice
 
 
-@dataclass
-class LedgerFilters:
-    referrer_id: int | None = None
-    invoice_id: int | None = None
-    state: EntryState | None = None
-    kind: EntryKind | None = None
+def _entry_cursor(raw: str) -> int:
+    value = query_id(raw)
+    if value is None:
+        raise PydanticCustomError("query_value", "Not a cursor from this list.")
+    return value
+
+
+class LedgerQuery(ListQuery):
+    """The ledger's filters, for the pages and GET /api/v1/commissions (whose pages follow
+    the entry id: the ledger is append-only, so ids are its order)."""
+
+    referrer_id: QueryId | None = None
+    invoice_id: QueryId | None = None
+    state: query_choice(EntryState) | None = None
+    kind: query_choice(EntryKind) | None = None
+    cursor: Annotated[
+        int | None,
+        PlainValidator(_entry_cursor),
+        WithJsonSchema({"type": "string"}),
+        Field(description="next_cursor of the previous page."),
+    ] = None
 
     def as_args(self) -> dict[str, str]:
         """The filters in force, as query-string values (for the CSV link)."""
-        values = {
-            "referrer_id": self.referrer_id,
-            "invoice_id": self.invoice_id,
-            "state": self.state.value if self.state else None,
-            "kind": self.kind.value if self.kind else None,
-        }
-        return {name: str(value) for name, value in values.items() if value is not None}
+        values = self.model_dump(
+            mode="json", include={"referrer_id", "invoice_id", "state", "kind"}, exclude_none=True
+        )
+        return {name: str(value) for name, value in values.items()}
 
 
-def parse_ledger_filters(args: MultiDict) -> tuple[LedgerFilters, dict[str, list[str]]]:
-    """The ledger's filters (`referrer_id`, `invoice_id`, `state`, `kind`) and, per field,
-    what was wrong with those that could not be used."""
-    filters, errors = LedgerFilters(), {}
-    for name in ("referrer_id", "invoice_id"):
-        raw = args.get(name)
-        if raw:
-            value = query_id(raw)
-            if value is None:
-                errors[name] = ["An id."]
-            setattr(filters, name, value)
-    for name, enum_class, message in (
-        ("state", EntryState, "pending, approved or paid."),
-        ("kind", EntryKind, "accrual, reversal, bonus or write_off."),
-    ):
-        raw = args.get(name)
-        if raw:
-            try:
-                setattr(filters, name, enum_class(raw))
-            except ValueError:
-                errors[name] = [message]
-    return filters, errors
+def parse_ledger_filters(args) -> tuple[LedgerQuery, dict[str, list[str]]]:
+    """The ledger's filters and, per argument, what was wrong with one that could not be used."""
+    return parse_query(LedgerQuery, args)
 
 
-def ledger_query(filters: LedgerFilters, with_names: bool = True) -> sa.Select:
+def ledger_query(filters: LedgerQuery, with_names: bool = True) -> sa.Select:
     """Newest first; for pages, with each entry's referrer, invoice, contract and client."""
     query = sa.select(CommissionEntry).order_by(CommissionEntry.id.desc())
     if with_names:
@@ -78,7 +73,8 @@ def ledger_query(filters: LedgerFilters, with_names: bool = True) -> sa.Select:
 
 
 def referrer_ledger(referrer_id: int) -> list[CommissionEntry]:
-    return list(db.session.scalars(ledger_query(LedgerFilters(referrer_id=referrer_id))))
+    entries = ledger_query(LedgerQuery.model_construct(referrer_id=referrer_id))
+    return list(db.session.scalars(entries))
 
 
 def recent_payouts(limit: int) -> list[Payout]:
