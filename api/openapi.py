@@ -15,7 +15,7 @@ from api import bodies, schemas
 from api.blueprint import bp
 from billing.queries import ClientQuery, InvoiceQuery
 from commissions.queries import LedgerQuery
-from core.audit_queries import ENTITY_TYPES
+from core.audit_queries import AuditFilters
 from core.query_models import ListQuery, query_parameters
 from leads.rules import LeadSource, LeadStatus
 from referrals.queries import ReferrerQuery
@@ -257,15 +257,7 @@ OPERATIONS = {
         "Read the audit log, newest first (admin)",
         {200: schemas.AuditEventList},
         (401, 403, 422),
-        query=[
-            _query("entity_type", {"enum": list(ENTITY_TYPES)}),
-            _query("entity_id", POSITIVE_INTEGER),
-            _query("action"),
-            _query("actor_email"),
-            _query("from", DATE_QUERY),
-            _query("to", DATE_QUERY),
-            *PAGE,
-        ],
+        query_model=AuditFilters,
     ),
     "api.create_webhook_endpoint": Operation(
         "Register a webhook endpoint; the secret is in this answer only",

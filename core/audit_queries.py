@@ -1,18 +1,26 @@
 """Reading the audit log: filters from a query string, newest first, keyset pages."""
 
+import enum
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from typing import Annotated
 
 import sqlalchemy as sa
 from flask import current_app
+from pydantic import Field, PlainValidator, PrivateAttr, WithJsonSchema
 
 from core.audit import AuditEvent
 from core.extensions import db
 from core.keyset import newest_first_page
-from core.pagination import MAX_ID, Cursor, page_arguments
-from core.time import iso_utc, query_date, utc_range_for_local_dates
+from core.query_models import (
+    TEXT_SCHEMA,
+    ListQuery,
+    QueryDate,
+    QueryId,
+    parse_query,
+    query_choice,
+)
+from core.time import iso_utc, utc_range_for_local_dates
 
 ENTITY_TYPES = (
     "commission",
@@ -30,6 +38,7 @@ ENTITY_TYPES = (
     "user",
     "webhook_endpoint",
 )
+EntityType = enum.StrEnum("EntityType", {name.upper(): name for name in ENTITY_TYPES})
 CSV_HEADER = [
     "id",
     "at",
@@ -44,50 +53,41 @@ CSV_HEADER = [
 ]
 
 
-@dataclass
-class AuditFilters:
-    entity_type: str | None = None
-    entity_id: int | None = None
-    action: str | None = None
-    actor_email: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    limit: int = 50
-    cursor: Cursor | None = None
-    as_args: dict[str, str] = field(default_factory=dict)
-    """The filters as given (for links to the next page and to the CSV)."""
+def _action(raw: str) -> str:
+    return raw.strip()[:60]
+
+
+def _email(raw: str) -> str:
+    return raw.strip().lower()[:254]
+
+
+class AuditFilters(ListQuery):
+    """`entity_type`, `entity_id`, `action`, `actor_email`, `from`, `to` (business dates in
+    TIMEZONE), `limit`, `cursor`: for the audit page, its CSV and GET /api/v1/audit-events."""
+
+    entity_type: query_choice(EntityType) | None = None
+    entity_id: QueryId | None = None
+    action: Annotated[str | None, PlainValidator(_action), WithJsonSchema(TEXT_SCHEMA)] = None
+    actor_email: Annotated[str | None, PlainValidator(_email), WithJsonSchema(TEXT_SCHEMA)] = None
+    date_from: QueryDate | None = Field(default=None, alias="from")
+    date_to: QueryDate | None = Field(default=None, alias="to")
+    _given: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def as_args(self) -> dict[str, str]:
+        """The filters as given (for the form, and links to the next page and to the CSV)."""
+        return self._given
+
+
+FILTER_NAMES = ("entity_type", "entity_id", "action", "actor_email", "from", "to")
 
 
 def parse_audit_filters(args) -> tuple[AuditFilters, dict[str, list[str]]]:
-    """Filters from `entity_type`, `entity_id`, `action`, `actor_email`, `from`, `to`,
-    `limit`, `cursor`, with an error message per bad argument."""
-    filters, errors = AuditFilters(), {}
-    entity_type = (args.get("entity_type") or "").strip()
-    if entity_type:
-        if entity_type in ENTITY_TYPES:
-            filters.entity_type = entity_type
-        else:
-            errors["entity_type"] = [f"One of {', '.join(ENTITY_TYPES)}."]
-    raw_id = (args.get("entity_id") or "").strip()
-    if raw_id:
-        if raw_id.isascii() and raw_id.isdigit() and 1 <= int(raw_id) <= MAX_ID:
-            filters.entity_id = int(raw_id)
-        else:
-            errors["entity_id"] = [f"A whole number between 1 and {MAX_ID}."]
-    filters.action = (args.get("action") or "").strip()[:60] or None
-    filters.actor_email = (args.get("actor_email") or "").strip().lower()[:254] or None
-    for name, attribute in (("from", "date_from"), ("to", "date_to")):
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                setattr(filters, attribute, query_date(raw))
-            except ValueError as error:
-                errors[name] = [str(error)]
+    """The filters, with an error message per bad argument."""
+    filters, errors = parse_query(AuditFilters, args)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         errors["to"] = ["On or after the start date."]
-    filters.limit, filters.cursor = page_arguments(args, errors)
-    names = ("entity_type", "entity_id", "action", "actor_email", "from", "to")
-    filters.as_args = {name: args[name] for name in names if args.get(name)}
+    filters._given = {name: args[name] for name in FILTER_NAMES if args.get(name)}
     return filters, errors
 
 

@@ -21,7 +21,7 @@ def _refusal(message: str) -> PydanticCustomError:
 
 
 def _id(raw: str) -> int:
-    value = query_id(raw)
+    value = query_id(raw.strip())
     if value is None:
         raise _refusal(f"A whole number between 1 and {MAX_ID}.")
     return value
@@ -29,7 +29,7 @@ def _id(raw: str) -> int:
 
 def _date(raw: str) -> date:
     try:
-        return query_date(raw)
+        return query_date(raw.strip())
     except ValueError as error:
         raise _refusal(str(error)) from None
 
