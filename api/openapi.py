@@ -4,7 +4,7 @@ table the view checks with, answers by the pydantic models of api/schemas.py). T
 check every answer against the declared model of its operation and status."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from flask import current_app, jsonify
@@ -17,7 +17,7 @@ from billing.queries import ClientQuery, InvoiceQuery
 from commissions.queries import LedgerQuery
 from core.audit_queries import AuditFilters
 from core.query_models import ListQuery, query_parameters
-from leads.rules import LeadSource, LeadStatus
+from leads.queries import LeadFilters
 from referrals.queries import ReferrerQuery
 
 PREFIX = "/api/v1"
@@ -47,24 +47,7 @@ MODELS = [
 ]
 
 
-TEXT_QUERY = {"type": "string", "pattern": "^[^\\x00]*$"}
-"""A query text: anything but NUL (refused with 400 by every route)."""
-
-
-def _query(name: str, schema: dict | None = None, description: str = "") -> dict:
-    parameter = {"name": name, "in": "query", "schema": schema or TEXT_QUERY}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
 POSITIVE_INTEGER = {"type": "integer", "minimum": 1}
-DATE_QUERY = {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]}
-"""A business date, or empty for no bound (the dashboard's filter forms send empty ones)."""
-PAGE = [
-    _query("limit", POSITIVE_INTEGER, "Default 50; above 200 taken as 200."),
-    _query("cursor", description="next_cursor of the previous page."),
-]
 
 
 @dataclass
@@ -76,13 +59,12 @@ class Operation:
     body: type[bodies.Body] | None = None
     body_optional: bool = False
     """The body may be left out (`as_of` defaults to today)."""
-    query: list[dict] = field(default_factory=list)
     query_model: type[ListQuery] | None = None
     """The query string's model (which the view parses with): its fields are the parameters."""
     token_less: bool = False
 
     def statuses(self) -> set[int]:
-        """Besides its own: 400 (a NUL in any query string is refused before the view),
+        """Besides its own: 400 (a request that cannot be read),
         413 with a body (over 1 MB), 500 and 503 (the database away)."""
         always = {400, 500, 503} | ({202} if self.token_less else set())
         if self.body is not None:
@@ -104,17 +86,7 @@ OPERATIONS = {
         "List leads, newest first",
         {200: schemas.LeadList},
         (401, 403, 422),
-        query=[
-            _query("status", {"enum": [s.value for s in LeadStatus]}),
-            _query("q", description="Start of a word of the name, company or email."),
-            _query("owner", description="An owner's email, or `none`."),
-            _query("source", {"enum": [s.value for s in LeadSource]}),
-            _query("referrer_id", POSITIVE_INTEGER),
-            _query("created_from", DATE_QUERY),
-            _query("created_to", DATE_QUERY),
-            _query("sort", {"enum": ["newest", "oldest"]}),
-            *PAGE,
-        ],
+        query_model=LeadFilters,
     ),
     "api.read_lead": Operation("Read a lead", {200: schemas.Lead}, READ),
     "api.patch_lead": Operation(
@@ -310,11 +282,8 @@ def _operation(operation: Operation) -> dict:
             "required": not operation.body_optional,
             "content": {"application/json": {"schema": _ref(operation.body)}},
         }
-    parameters = operation.query
     if operation.query_model is not None:
-        parameters = query_parameters(operation.query_model)
-    if parameters:
-        document["parameters"] = parameters
+        document["parameters"] = query_parameters(operation.query_model)
     if operation.token_less:
         document["security"] = [{}, {"bearer": []}]
     return document

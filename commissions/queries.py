@@ -38,13 +38,6 @@ class LedgerQuery(ListQuery):
         Field(description="next_cursor of the previous page."),
     ] = None
 
-    def as_args(self) -> dict[str, str]:
-        """The filters in force, as query-string values (for the CSV link)."""
-        values = self.model_dump(
-            mode="json", include={"referrer_id", "invoice_id", "state", "kind"}, exclude_none=True
-        )
-        return {name: str(value) for name, value in values.items()}
-
 
 def parse_ledger_filters(args) -> tuple[LedgerQuery, dict[str, list[str]]]:
     """The ledger's filters and, per argument, what was wrong with one that could not be used."""

@@ -50,7 +50,7 @@ def ledger():
         entries=list(db.session.scalars(ledger_query(filters).limit(LEDGER_ROWS))),
         referrers=referrers_with_codes(),
         filters=filters,
-        csv_args=filters.as_args(),
+        csv_args=filters.filter_args(),
         states=list(EntryState),
         kinds=list(EntryKind),
         form=AsOfForm(as_of=business_today()),

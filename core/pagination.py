@@ -45,21 +45,6 @@ def query_id(raw: str) -> int | None:
     return None
 
 
-def page_arguments(args, errors: dict[str, list[str]]) -> tuple[int, Cursor | None]:
-    """`limit` and `cursor` of a list's query string; a bad one goes into `errors`."""
-    limit, cursor = DEFAULT_LIMIT, None
-    try:
-        limit = clamp_limit(args.get("limit"))
-    except ValueError as error:
-        errors["limit"] = [str(error)]
-    if args.get("cursor"):
-        try:
-            cursor = Cursor.decode(args["cursor"])
-        except BadCursor as error:
-            errors["cursor"] = [str(error)]
-    return limit, cursor
-
-
 def clamp_limit(raw: str | None) -> int:
     """Default 50; above 200 it is taken as 200; not a positive integer is an error."""
     if raw in (None, ""):

@@ -13,7 +13,7 @@ from core.pagination import DEFAULT_LIMIT, MAX_ID, BadCursor, Cursor, clamp_limi
 from core.time import DATE_PATTERN, query_date
 
 TEXT_SCHEMA = {"type": "string", "pattern": "^[^\\x00]*$"}
-"""Anything but NUL (refused with 400 by every route); longer than 200 is cut there."""
+"""Anything but NUL (refused before every view: 422 in the API); longer than 200 is cut."""
 
 
 def _refusal(message: str) -> PydanticCustomError:
@@ -100,6 +100,17 @@ class ListQuery(BaseModel):
         WithJsonSchema({"type": "string"}),
         Field(description="next_cursor of the previous page."),
     ] = None
+
+    def filter_args(self) -> dict[str, str]:
+        """The filters in force as query-string values (for links and CSV exports); paging
+        and values left at their default are left out."""
+        args = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name in ("limit", "cursor") or value in (None, "", field.default):
+                continue
+            args[field.alias or name] = value.isoformat() if isinstance(value, date) else str(value)
+        return args
 
 
 Q = TypeVar("Q", bound=ListQuery)

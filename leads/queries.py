@@ -1,82 +1,60 @@
 """Reading leads: the filters shared by the dashboard list, its CSV and GET /api/v1/leads."""
 
-from dataclasses import dataclass
-from datetime import date
+import enum
+from typing import Annotated
 
 import sqlalchemy as sa
 from flask import current_app
+from pydantic import Field, PlainValidator, WithJsonSchema
 from sqlalchemy.orm import selectinload
 
 from auth.models import User
 from core.extensions import db
-from core.pagination import Cursor, page_arguments, query_id
+from core.pagination import Cursor
 from core.prefix import ESCAPE, like_escaped
-from core.time import query_date, utc_range_for_local_dates
+from core.query_models import (
+    TEXT_SCHEMA,
+    ListQuery,
+    QueryDate,
+    QueryId,
+    QueryText,
+    parse_query,
+    query_choice,
+)
+from core.time import utc_range_for_local_dates
 from leads.models import Lead, LeadSearchTerm
 from leads.rules import LeadSource, LeadStatus, query_words
 
 NEWEST_FIRST, OLDEST_FIRST = "newest", "oldest"
 
 
-@dataclass
-class LeadFilters:
-    q: str = ""
-    status: LeadStatus | None = None
-    owner: str | None = None
-    source: LeadSource | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    referrer_id: int | None = None
-    sort: str = NEWEST_FIRST
-    limit: int = 50
-    cursor: Cursor | None = None
+class LeadSort(enum.StrEnum):
+    NEWEST = NEWEST_FIRST
+    OLDEST = OLDEST_FIRST
 
-    def as_args(self) -> dict[str, str]:
-        """The filters as query-string arguments (for links and the CSV export)."""
-        values = {
-            "q": self.q,
-            "status": self.status.value if self.status else "",
-            "owner": self.owner or "",
-            "source": self.source.value if self.source else "",
-            "created_from": self.created_from.isoformat() if self.created_from else "",
-            "created_to": self.created_to.isoformat() if self.created_to else "",
-            "referrer_id": str(self.referrer_id) if self.referrer_id else "",
-            "sort": self.sort if self.sort != NEWEST_FIRST else "",
-        }
-        return {key: value for key, value in values.items() if value}
+
+def _owner(raw: str) -> str:
+    return raw.strip().lower()[:254]
+
+
+class LeadFilters(ListQuery):
+    """The lead list's filters: the dashboard list, its CSV and GET /api/v1/leads."""
+
+    status: query_choice(LeadStatus) | None = None
+    q: QueryText = Field(default="", description="Start of a word of the name, company or email.")
+    owner: Annotated[str | None, PlainValidator(_owner), WithJsonSchema(TEXT_SCHEMA)] = Field(
+        default=None, description="An owner's email, or `none`."
+    )
+    source: query_choice(LeadSource) | None = None
+    referrer_id: QueryId | None = None
+    created_from: QueryDate | None = None
+    created_to: QueryDate | None = None
+    sort: query_choice(LeadSort) = LeadSort.NEWEST
 
 
 def parse_filters(args) -> tuple[LeadFilters, dict[str, list[str]]]:
     """Filters from query arguments, with an error message per bad argument."""
-    filters, errors = LeadFilters(), {}
-    filters.q = (args.get("q") or "").strip()[:200]
-    for name, enum_class in (("status", LeadStatus), ("source", LeadSource)):
-        raw = args.get(name)
-        if raw:
-            try:
-                setattr(filters, name, enum_class(raw))
-            except ValueError:
-                errors[name] = [f"Not a lead {name}."]
-    filters.owner = (args.get("owner") or "").strip().lower() or None
-    for name in ("created_from", "created_to"):
-        raw = args.get(name)
-        if raw:
-            try:
-                setattr(filters, name, query_date(raw))
-            except ValueError as error:
-                errors[name] = [str(error)]
-    sort = args.get("sort") or NEWEST_FIRST
-    if sort in (NEWEST_FIRST, OLDEST_FIRST):
-        filters.sort = sort
-    else:
-        errors["sort"] = ["newest or oldest."]
-    raw_referrer = args.get("referrer_id")
-    if raw_referrer:
-        filters.referrer_id = query_id(raw_referrer)
-        if filters.referrer_id is None:
-            errors["referrer_id"] = ["A referrer id."]
-    filters.limit, filters.cursor = page_arguments(args, errors)
-    return filters, errors
+    return parse_query(LeadFilters, args)
 
 
 def _prefix_match(column, prefix: str):

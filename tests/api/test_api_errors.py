@@ -136,8 +136,13 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     ]
     parameters = {p["name"]: p for p in paths["/leads"]["get"]["parameters"]}
     assert {"status", "q", "owner", "source", "created_from", "created_to"} <= set(parameters)
-    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1}
-    assert {"type": "string", "format": "date"} in parameters["created_from"]["schema"]["anyOf"]
+    assert parameters["limit"]["schema"]["anyOf"] == [
+        {"type": "integer", "minimum": 1},
+        {"const": ""},
+    ]
+    created_from = parameters["created_from"]["schema"]["anyOf"]
+    assert created_from[0]["format"] == "date" and created_from[1] == {"const": ""}
+    assert parameters["status"]["schema"]["anyOf"][0]["enum"][0] == "new"
     lead_input = resolved(post["requestBody"])
     assert set(lead_input["required"]) == {
         "first_name",

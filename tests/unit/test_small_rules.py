@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from auth.views import safe_next
 from core.config import ConfigError, load_config, parse_bool
 from core.csv_export import csv_lines, neutralise
-from core.pagination import BadCursor, Cursor, clamp_limit, page_arguments
+from core.pagination import BadCursor, Cursor, clamp_limit
+from core.query_models import ListQuery, parse_query
 from core.time import local_date, query_date, utc_range_for_local_dates
 from core.validation import InvalidValue, normalise_email_address, normalise_phone
 from notifications.sender import retry_delay
@@ -112,8 +113,8 @@ def test_settings_come_from_the_environment_over_defaults():
     ],
 )
 def test_page_arguments_name_each_bad_argument(args, expected, bad):
-    errors = {}
-    assert page_arguments(args, errors) == expected
+    page, errors = parse_query(ListQuery, args)
+    assert (page.limit, page.cursor) == expected
     assert sorted(errors) == sorted(bad)
 
 

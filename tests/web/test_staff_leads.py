@@ -84,7 +84,8 @@ def test_a_bad_filter_shows_a_message_instead_of_failing(client, login_as):
     html = page(
         client, "/dashboard/leads", status="sleeping", created_from="yesterday", cursor="zzz"
     )
-    assert "Not a lead status." in html and "YYYY-MM-DD" in html
+    assert "One of new, contacted, qualified, proposal, won, lost." in html
+    assert "YYYY-MM-DD" in html and "Not a cursor from this list." in html
 
 
 def test_cursor_pages_walk_every_lead_once_newest_first(client, login_as, make_lead):
