@@ -3,6 +3,8 @@
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
+from core.input_guard import UnstorableText
+
 CODES_BY_STATUS = {
     400: "bad_json",
     401: "unauthorized",
@@ -51,6 +53,10 @@ def received():
 
 
 def http_error_response(error: HTTPException):
+    if isinstance(error, UnstorableText):
+        message = "Must not contain NUL characters."
+        fields = {name.replace("\x00", "") or "query": [message] for name in error.names}
+        return error_response(422, "invalid", "Some query parameters are not valid.", fields)
     status = error.code or 500
     message = MESSAGES_BY_STATUS.get(status, error.description or "Request failed.")
     if status in (400, 500, 503) and error.description != type(error).description:

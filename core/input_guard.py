@@ -2,7 +2,8 @@
 ids beyond 32 bits never reach a query, and NUL characters (which PostgreSQL refuses in
 text) never reach a form."""
 
-from flask import Flask, abort, request
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from core.pagination import MAX_ID
@@ -17,10 +18,20 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
+class UnstorableText(BadRequest):
+    """A NUL in a query-string or form value: a page answers 400; the API answers 422
+    `invalid` naming each argument, as it does for the same NUL in a JSON body."""
+
+    def __init__(self, names: list[str]):
+        super().__init__("Text may not contain NUL characters.")
+        self.names = names
+
+
 def refuse_nul_characters() -> None:
-    values = [*request.args.values(), *request.form.values()]
-    if any("\x00" in value for value in values):
-        abort(400, "Text may not contain NUL characters.")
+    given = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    names = sorted({name for name, value in given if "\x00" in value or "\x00" in name})
+    if names:
+        raise UnstorableText(names)
 
 
 def register(app: Flask) -> None:

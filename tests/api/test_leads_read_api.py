@@ -284,15 +284,17 @@ def test_a_bad_query_parameter_is_422_invalid_naming_it(client, bearer, make_lea
 @pytest.mark.parametrize(
     "args", [{"q": "ana\x00"}, {"owner": "a\x00b@hiretechtalent.example"}, {"status": "\x00"}]
 )
-def test_a_nul_character_in_a_query_parameter_is_refused_not_a_server_error(
+def test_a_nul_character_in_a_query_parameter_is_422_naming_it_as_in_a_body(
     client, bearer, make_lead, args
 ):
     make_lead()
 
     response = client.get(URL, query_string=args, headers=bearer())
 
-    assert response.status_code == 400
-    assert "NUL" in response.get_json()["error"]["message"]
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"] == {name: ["Must not contain NUL characters."] for name in args}
 
 
 def test_every_bad_query_parameter_is_named_at_once(client, bearer):
