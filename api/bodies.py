@@ -139,6 +139,13 @@ class AttributionIn(Body):
     reason: Annotated[Text, Field(min_length=1, max_length=500)]
 
 
+class TaxFormIn(Body):
+    keeps_null = frozenset({"tax_form_on_file_on"})
+    tax_form_on_file_on: BusinessDate | None = Field(
+        description="The day the tax form was put on file; null: not on file."
+    )
+
+
 class ConvertIn(Body):
     start_date: BusinessDate
     engineers: Annotated[int, Field(ge=1, le=1000)]

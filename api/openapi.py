@@ -136,6 +136,12 @@ OPERATIONS = {
     "api.read_referrer": Operation(
         "Read a referrer with balance_cents", {200: schemas.ReferrerWithBalance}, READ
     ),
+    "api.patch_referrer": Operation(
+        "Record the day the tax form was put on file, or null (finance, admin)",
+        {200: schemas.ReferrerWithBalance},
+        WRITE,
+        bodies.TaxFormIn,
+    ),
     "api.decide_referrer": Operation(
         "Approve, reject, suspend or reactivate a referrer (finance, admin)",
         {200: schemas.ReferrerWithBalance},

@@ -4,7 +4,7 @@ from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
-from api.bodies import AttributionIn, SignUpIn, parse_body, present
+from api.bodies import AttributionIn, SignUpIn, TaxFormIn, parse_body, present
 from api.errors import ApiError, received
 from api.parsing import as_form_data, query_of
 from auth.ratelimit import public_api_write
@@ -15,7 +15,13 @@ from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
 from referrals.queries import ReferrerQuery, referrer_list_page
 from referrals.serialize import referrer_to_dict
-from referrals.services import change_attribution, decide, get_referrer, sign_up
+from referrals.services import (
+    change_attribution,
+    decide,
+    get_referrer,
+    record_tax_form,
+    sign_up,
+)
 
 
 @bp.post("/referrers")
@@ -40,6 +46,14 @@ def list_referrers():
     balances = balances_cents([referrer.id for referrer in referrers])
     items = [referrer_to_dict(referrer, balances[referrer.id]) for referrer in referrers]
     return jsonify({"items": items, "next_cursor": next_cursor})
+
+
+@bp.patch("/referrers/<int:referrer_id>")
+@api_auth(*MONEY_KEEPERS)
+def patch_referrer(referrer_id: int):
+    body = parse_body(TaxFormIn)
+    referrer = record_tax_form(referrer_id, body.tax_form_on_file_on, business_today())
+    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id)))
 
 
 def _referrer_or_404(referrer_id: int):

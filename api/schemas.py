@@ -139,6 +139,7 @@ class Referrer(Resource):
     email: str
     company: str
     relationship: Relationship
+    tax_form_on_file_on: date | None = Field(description="When the tax form was put on file.")
 
 
 class ReferrerWithBalance(Referrer):

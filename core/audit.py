@@ -45,6 +45,7 @@ ACTIONS = (
     "program_settings.changed",
     "referrer.rate_changed",
     "referrer.status_changed",
+    "referrer.tax_form_changed",
     "refund.marked_sent",
     "token.issued",
     "token.revoked",

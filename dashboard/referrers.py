@@ -17,7 +17,7 @@ from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
 from leads.forms import options
-from referrals.forms import AttributionForm, ProgramSettingsForm, RateOverrideForm
+from referrals.forms import AttributionForm, ProgramSettingsForm, RateOverrideForm, TaxFormForm
 from referrals.models import Referrer, ReferrerStatus
 from referrals.portal import referrals_of
 from referrals.services import (
@@ -25,6 +25,7 @@ from referrals.services import (
     PAST_TENSE,
     change_attribution,
     decide,
+    record_tax_form,
     referrer_page,
     set_rate_override,
 )
@@ -114,6 +115,7 @@ def referrer(referrer_id: int):
         can_write_off=acting_user().has_role(*ADMINS),
         write_off_form=BalanceWriteOffForm(),
         rate_form=RateOverrideForm(rate_bp=found.rate_bp),
+        tax_form=TaxFormForm(tax_form_on_file_on=found.tax_form_on_file_on),
     )
 
 
@@ -126,6 +128,19 @@ def rate_override(referrer_id: int):
         apply_change(change, "Rate saved; it applies to this referrer's next referrals.")
     else:
         flash(" ".join(form.rate_bp.errors) or "Give a rate.", "error")
+    return redirect(url_for(".referrer", referrer_id=referrer_id))
+
+
+@bp.post("/referrers/<int:referrer_id>/tax-form")
+@roles_required(*MONEY_KEEPERS)
+def tax_form(referrer_id: int):
+    form = TaxFormForm()
+    if form.validate_on_submit():
+        on_file_on = form.tax_form_on_file_on.data
+        change = partial(record_tax_form, referrer_id, on_file_on, business_today())
+        apply_change(change, "Tax form on file." if on_file_on else "Tax form marked not on file.")
+    else:
+        flash(" ".join(form.tax_form_on_file_on.errors) or "Give a date.", "error")
     return redirect(url_for(".referrer", referrer_id=referrer_id))
 
 

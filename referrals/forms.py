@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -99,4 +100,10 @@ class RateOverrideForm(FlaskForm):
     rate_bp = IntegerField(
         "Rate for this referrer (basis points; empty for the program rate)",
         validators=[Optional(), NumberRange(min=0, max=10_000)],
+    )
+
+
+class TaxFormForm(FlaskForm):
+    tax_form_on_file_on = DateField(
+        "Tax form on file since (empty: not on file)", validators=[Optional()]
     )

@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -41,6 +41,8 @@ class Referrer(db.Model):
     terms_version: Mapped[str] = mapped_column(sa.String(50))
     terms_accepted_at: Mapped[datetime]
     rate_bp: Mapped[int | None]
+    tax_form_on_file_on: Mapped[date | None]
+    """When finance put the referrer's tax form on file (None: not on file)."""
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,9 @@ def referrer_to_dict(referrer: Referrer, balance_cents: dict[str, int] | None = 
         "email": referrer.email,
         "company": referrer.company,
         "relationship": referrer.relationship.value,
+        "tax_form_on_file_on": on_file.isoformat()
+        if (on_file := referrer.tax_form_on_file_on)
+        else None,
     }
     if balance_cents is not None:
         body["balance_cents"] = balance_cents

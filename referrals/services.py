@@ -13,7 +13,7 @@ from auth.services import find_user
 from billing.models import Client, ClientContact, Contract, ContractStatus, GuaranteeClaim
 from billing.services import first_contract
 from core import audit
-from core.audit import changed
+from core.audit import changed, plain
 from core.company import free_mail_domains
 from core.db import utcnow
 from core.extensions import db
@@ -188,6 +188,25 @@ def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
         changes = {"rate_bp": [referrer.rate_bp, rate_bp]}
         audit.record("referrer.rate_changed", "referrer", referrer.id, changes)
     referrer.rate_bp = rate_bp
+    return referrer
+
+
+@use_case
+def record_tax_form(referrer_id: int, on_file_on: date | None, today: date) -> Referrer:
+    """Finance records the day the referrer's tax form was put on file (None: it is not, or
+    no longer, on file). Not a day after `today`."""
+    if on_file_on is not None and on_file_on > today:
+        message = "That date is in the future."
+        raise ServiceError("date_in_future", message, {"tax_form_on_file_on": [message]})
+    referrer = db.session.scalar(
+        sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()
+    )
+    if referrer is None:
+        raise ServiceError("not_found", "No such referrer.")
+    if referrer.tax_form_on_file_on != on_file_on:
+        changes = {"tax_form_on_file_on": [plain(referrer.tax_form_on_file_on), plain(on_file_on)]}
+        audit.record("referrer.tax_form_changed", "referrer", referrer.id, changes)
+    referrer.tax_form_on_file_on = on_file_on
     return referrer
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from auth.services import find_user
 from core.audit import Actor, AuditEvent
 from core.db import utcnow
+from core.today import business_today
 from leads.models import Lead, LeadEvent
 from notifications.models import OutboxMessage
 from referrals.models import PortalToken, Referrer
@@ -479,6 +480,33 @@ def test_an_admin_sets_a_referrers_own_rate_for_their_next_referrals(
         0,
         1000,
     )
+
+
+def test_finance_records_a_referrers_tax_form_on_its_page(client, db, login_as, make_referrer):
+    referrer = make_referrer()
+    login_as("finance")
+    page_url = f"/dashboard/referrers/{referrer.id}"
+    assert "Tax form</dt><dd>not on file" in client.get(page_url).get_data(as_text=True)
+
+    client.post(f"{page_url}/tax-form", data={"tax_form_on_file_on": "2026-01-15"})
+    assert "on file since 2026-01-15" in client.get(page_url).get_data(as_text=True)
+    tomorrow = (business_today() + timedelta(days=1)).isoformat()
+    refused = client.post(
+        f"{page_url}/tax-form", data={"tax_form_on_file_on": tomorrow}, follow_redirects=True
+    )
+    assert "That date is in the future." in refused.get_data(as_text=True)
+    client.post(f"{page_url}/tax-form", data={"tax_form_on_file_on": ""})
+    db.session.refresh(referrer)
+    assert referrer.tax_form_on_file_on is None
+
+
+def test_sales_cannot_record_a_tax_form(client, login_as, make_referrer):
+    referrer = make_referrer()
+    login_as("sales")
+    response = client.post(
+        f"/dashboard/referrers/{referrer.id}/tax-form", data={"tax_form_on_file_on": "2026-01-15"}
+    )
+    assert response.status_code == 403
 
 
 def test_only_admins_set_a_referrers_rate(client, login_as, make_referrer):
