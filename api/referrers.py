@@ -9,7 +9,7 @@ from api.errors import ApiError, received
 from api.parsing import as_form_data, query_of
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
-from commissions.ledger import balance_cents, balances_cents
+from commissions.ledger import balances_cents, paid_by_year
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
@@ -36,16 +36,14 @@ def create_referrer():
     if g.api_user is None:
         return received()
     referrer = result.referrer
-    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id))), 201
+    return jsonify(_resource(referrer)), 201
 
 
 @bp.get("/referrers")
 @api_auth(*STAFF)
 def list_referrers():
     referrers, next_cursor = referrer_list_page(query_of(ReferrerQuery))
-    balances = balances_cents([referrer.id for referrer in referrers])
-    items = [referrer_to_dict(referrer, balances[referrer.id]) for referrer in referrers]
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return jsonify({"items": _resources(referrers), "next_cursor": next_cursor})
 
 
 @bp.patch("/referrers/<int:referrer_id>")
@@ -53,7 +51,18 @@ def list_referrers():
 def patch_referrer(referrer_id: int):
     body = parse_body(TaxFormIn)
     referrer = record_tax_form(referrer_id, body.tax_form_on_file_on, business_today())
-    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id)))
+    return jsonify(_resource(referrer))
+
+
+def _resources(referrers: list) -> list[dict]:
+    """Referrers as §8 resources with their balance and yearly totals (two statements)."""
+    ids = [referrer.id for referrer in referrers]
+    balances, years = balances_cents(ids), paid_by_year(ids)
+    return [referrer_to_dict(r, balances[r.id], years[r.id]) for r in referrers]
+
+
+def _resource(referrer) -> dict:
+    return _resources([referrer])[0]
 
 
 def _referrer_or_404(referrer_id: int):
@@ -66,14 +75,14 @@ def _referrer_or_404(referrer_id: int):
 @bp.get("/referrers/<int:referrer_id>")
 @api_auth(*STAFF)
 def read_referrer(referrer_id: int):
-    return jsonify(referrer_to_dict(_referrer_or_404(referrer_id), balance_cents(referrer_id)))
+    return jsonify(_resource(_referrer_or_404(referrer_id)))
 
 
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
 @api_auth(*MONEY_KEEPERS)
 def decide_referrer(referrer_id: int, action: str):
     referrer = decide(referrer_id, action, g.api_user)
-    return jsonify(referrer_to_dict(referrer, balance_cents(referrer.id)))
+    return jsonify(_resource(referrer))
 
 
 @bp.post("/leads/<int:lead_id>/attribution")

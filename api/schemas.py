@@ -3,7 +3,7 @@ generated from them, and the API tests check every answer against them (extra fi
 missing fields, a wrong type, an unexpected null or enum value all fail)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,6 +144,9 @@ class Referrer(Resource):
 
 class ReferrerWithBalance(Referrer):
     balance_cents: Balance
+    paid_by_year: dict[Annotated[str, Field(pattern=r"^\d{4}$")], int] = Field(
+        description="Paid per calendar year (of the run's paid_on), in cents."
+    )
 
 
 class ReferrerList(Resource):

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 
 from billing.models import Client, Contract, Invoice, InvoiceStatus
 from billing.services import first_contract
-from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
+from commissions.models import (
+    CommissionEntry,
+    EntryKind,
+    EntryState,
+    Payout,
+    PayoutLine,
+    PayoutStatus,
+)
 from commissions.rules import (
     CopiedTerms,
     InvoiceState,
@@ -227,6 +234,25 @@ def balances_cents(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
     )
     for referrer_id, state, total in db.session.execute(query):
         totals[referrer_id][state.value] = int(total)
+    return totals
+
+
+def paid_by_year(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each referrer was paid per calendar year (SPEC §16), `{"2026": cents}`: the lines
+    of paid runs, in the year of the run's `paid_on`; a whole page in one statement."""
+    totals: dict[int, dict[str, int]] = {referrer_id: {} for referrer_id in referrer_ids}
+    if not referrer_ids:
+        return totals
+    year = sa.extract("year", Payout.paid_on)
+    query = (
+        sa.select(PayoutLine.referrer_id, year, sa.func.sum(PayoutLine.amount_cents))
+        .join(Payout, Payout.id == PayoutLine.payout_id)
+        .where(Payout.status == PayoutStatus.PAID, PayoutLine.referrer_id.in_(referrer_ids))
+        .group_by(PayoutLine.referrer_id, year)
+        .order_by(PayoutLine.referrer_id, year)
+    )
+    for referrer_id, paid_year, total in db.session.execute(query):
+        totals[referrer_id][str(int(paid_year))] = int(total)
     return totals
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import BalanceWriteOffForm
-from commissions.ledger import balance_cents
+from commissions.ledger import balance_cents, paid_by_year
 from commissions.queries import referrer_ledger
 from core.downloads import csv_response
 from core.extensions import db
@@ -111,6 +111,7 @@ def referrer(referrer_id: int):
         actions=[name for name, (allowed, _) in DECISIONS.items() if found.status in allowed],
         can_decide=acting_user().has_role(*MONEY_KEEPERS),
         balance=balance_cents(found.id),
+        paid_by_year=paid_by_year([found.id])[found.id],
         entries=referrer_ledger(found.id),
         can_write_off=acting_user().has_role(*ADMINS),
         write_off_form=BalanceWriteOffForm(),

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from auth.ratelimit import public_write
-from commissions.ledger import balance_cents, payout_lines_of, portal_ledger
+from commissions.ledger import balance_cents, paid_by_year, payout_lines_of, portal_ledger
 from core.audit import Actor, act_as
 from core.service_errors import ServiceError
 from referrals.forms import PortalSignInForm, ReferCompanyForm
@@ -90,6 +90,7 @@ def _portal_page(form: ReferCompanyForm):
         terms=current_terms(),
         ledger=portal_ledger(referrer.id),
         balance=balance_cents(referrer.id),
+        paid_by_year=paid_by_year([referrer.id])[referrer.id],
         payouts=payout_lines_of(referrer.id),
     )
 

@@ -3,7 +3,12 @@
 from referrals.models import Referrer
 
 
-def referrer_to_dict(referrer: Referrer, balance_cents: dict[str, int] | None = None) -> dict:
+def referrer_to_dict(
+    referrer: Referrer,
+    balance_cents: dict[str, int] | None = None,
+    paid_by_year: dict[str, int] | None = None,
+) -> dict:
+    """With `balance_cents` and `paid_by_year` (commissions.ledger reads both) where known."""
     body = {
         "id": referrer.id,
         "status": referrer.status.value,
@@ -19,4 +24,6 @@ def referrer_to_dict(referrer: Referrer, balance_cents: dict[str, int] | None = 
     }
     if balance_cents is not None:
         body["balance_cents"] = balance_cents
+    if paid_by_year is not None:
+        body["paid_by_year"] = paid_by_year
     return body

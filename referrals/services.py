@@ -93,7 +93,7 @@ def sign_up(data: dict, reveal_refusal: bool = False) -> SignUp:
     )
     db.session.add(referrer)
     db.session.flush()
-    emit("referrer.signed_up", lambda: referrer_to_dict(referrer, NOTHING_EARNED))
+    emit("referrer.signed_up", lambda: referrer_to_dict(referrer, NOTHING_EARNED, {}))
     if _is_client_contact(referrer.email):
         _activate(referrer, actor=None)
     return SignUp(referrer, created=True)
@@ -120,7 +120,7 @@ def _activate(referrer: Referrer, actor: User | None) -> None:
     referrer.decided_at, referrer.decided_by = utcnow(), actor
     if first_time:
         enqueue("referrer_approved", referrer.email, _links(referrer))
-        emit("referrer.approved", lambda: referrer_to_dict(referrer, NOTHING_EARNED))
+        emit("referrer.approved", lambda: referrer_to_dict(referrer, NOTHING_EARNED, {}))
 
 
 def _unused_code() -> str:

@@ -502,3 +502,20 @@ def test_the_bonus_is_earned_with_the_first_fully_paid_invoice_and_reversed_with
     books.refund(invoice, 200_000)
     entries = books.commissions(invoice_id=invoice["id"])
     assert sum(e["amount_cents"] for e in entries) == 0
+
+
+def test_the_referrer_resource_shows_what_was_paid_per_calendar_year(books, referred):
+    referrer_id, contract = referred
+    paid_invoice(books, contract)
+    approve_due(books)
+    payout = run_payouts(books).get_json()
+    assert books.get(f"/referrers/{referrer_id}").get_json()["paid_by_year"] == {}
+    paid = books.post(
+        f"/payouts/{payout['id']}/mark-paid",
+        {"paid_on": books.today.isoformat(), "reference": "BATCH-1"},
+    )
+    assert paid.status_code == 200
+    expected = {str(books.today.year): 20_000}
+    assert books.get(f"/referrers/{referrer_id}").get_json()["paid_by_year"] == expected
+    [listed] = [r for r in books.get("/referrers").get_json()["items"] if r["id"] == referrer_id]
+    assert listed["paid_by_year"] == expected

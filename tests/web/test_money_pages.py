@@ -189,6 +189,7 @@ def test_approve_run_export_pay_and_a_later_refund_is_clawed_back_in_the_next_ru
     assert {k: v.value for k, v in states.items()} == {200_000: "paid", -50_000: "approved"}
     page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
     assert "approved, not yet paid -$500.00" in page
+    assert f"Paid by calendar year: {business_today().year} $2,000.00" in page
 
 
 def test_the_portal_shows_pending_commission_with_its_expected_payable_date(
