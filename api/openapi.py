@@ -64,9 +64,10 @@ class Operation:
     token_less: bool = False
 
     def statuses(self) -> set[int]:
-        """Besides its own: 400 (a request that cannot be read),
-        413 with a body (over 1 MB), 500 and 503 (the database away)."""
-        always = {400, 500, 503} | ({202} if self.token_less else set())
+        """Besides its own: 400 (a request that cannot be read), 422 (a NUL in any query
+        string, refused before the view), 413 with a body (over 1 MB), 500 and 503 (the
+        database away)."""
+        always = {400, 422, 500, 503} | ({202} if self.token_less else set())
         if self.body is not None:
             always |= {413}
         return set(self.answers) | set(self.errors) | always

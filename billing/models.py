@@ -31,6 +31,7 @@ class Client(db.Model):
     """A company that signed. `company_key` (SPEC §1) makes one client per company."""
 
     __tablename__ = "clients"
+    __table_args__ = (sa.Index("ix_clients_created", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -124,6 +125,7 @@ class Invoice(db.Model):
 
     __tablename__ = "invoices"
     __table_args__ = (
+        sa.Index("ix_invoices_created", "created_at", "id"),
         sa.CheckConstraint("amount_cents >= 1", name="amount_positive"),
         sa.CheckConstraint(
             "commissionable_cents >= 0 AND commissionable_cents <= amount_cents",

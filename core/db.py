@@ -48,7 +48,7 @@ def utcnow() -> datetime:
 def _tune_sqlite(dbapi_connection, _record) -> None:
     """WAL lets readers run beside the writer; the busy timeout (the `timeout` connect
     argument) makes writers queue; we issue BEGIN ourselves (isolation_level=None) so that it
-    can be IMMEDIATE."""
+    can be IMMEDIATE; lower() folds every letter, as PostgreSQL's does."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
@@ -57,6 +57,12 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    """SQLite's own lower() folds ASCII only: "Émile" would not match a search for "émile"."""
+    return value.lower() if isinstance(value, str) else value
 
 
 @event.listens_for(Engine, "begin")

@@ -83,6 +83,15 @@ def query_choice(enum_class: type[enum.StrEnum]) -> Any:
     return Annotated[enum_class, PlainValidator(parse), WithJsonSchema({"enum": values})]
 
 
+def _as_text(value: object) -> str:
+    """A parsed value as its query-string text (what the model parses back to it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 class ListQuery(BaseModel):
     """`limit` (default 50; above 200 taken as 200; below 1 refused) and `cursor`."""
 
@@ -109,7 +118,7 @@ class ListQuery(BaseModel):
             value = getattr(self, name)
             if name in ("limit", "cursor") or value in (None, "", field.default):
                 continue
-            args[field.alias or name] = value.isoformat() if isinstance(value, date) else str(value)
+            args[field.alias or name] = _as_text(value)
         return args
 
 
@@ -120,7 +129,7 @@ def parse_query(model: type[Q], args) -> tuple[Q, dict[str, list[str]]]:
     """The arguments as `model`, and an error message per bad argument (the query keeps its
     default there, so a page can still show the rest)."""
     names = [field.alias or name for name, field in model.model_fields.items()]
-    given = {name: args.get(name) for name in names if args.get(name) not in (None, "")}
+    given = {name: args.get(name) for name in names if (args.get(name) or "").strip()}
     try:
         return model.model_validate(given), {}
     except ValidationError as error:

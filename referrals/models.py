@@ -25,6 +25,7 @@ class Relationship(enum.StrEnum):
 
 class Referrer(db.Model):
     __tablename__ = "referrers"
+    __table_args__ = (sa.Index("ix_referrers_created", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[ReferrerStatus] = mapped_column(

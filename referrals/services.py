@@ -18,6 +18,7 @@ from core.company import free_mail_domains
 from core.db import utcnow
 from core.extensions import db
 from core.service_errors import ServiceError
+from core.time import is_supported_date
 from core.unit_of_work import use_case
 from core.urls import absolute_url
 from leads.models import Lead
@@ -195,6 +196,9 @@ def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
 def record_tax_form(referrer_id: int, on_file_on: date | None, today: date) -> Referrer:
     """Finance records the day the referrer's tax form was put on file (None: it is not, or
     no longer, on file). Not a day after `today`."""
+    if on_file_on is not None and not is_supported_date(on_file_on):
+        message = "A date between 1900 and 9998."
+        raise ServiceError("invalid", message, {"tax_form_on_file_on": [message]})
     if on_file_on is not None and on_file_on > today:
         message = "That date is in the future."
         raise ServiceError("date_in_future", message, {"tax_form_on_file_on": [message]})

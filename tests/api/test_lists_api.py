@@ -142,6 +142,28 @@ def test_referrers_filter_by_status_and_a_word_of_name_email_or_code(books):
     assert ids(items(books, "/referrers?q=gency")) == []
 
 
+@pytest.mark.parametrize("q", ["émile", "ÉMILE", "ørsted", "Ørs"])
+def test_searches_fold_accented_letters_in_any_case(books, q):
+    sign_up = {
+        "first_name": "Émile",
+        "last_name": "Ørsted",
+        "email": "emile@agence.example",
+        "company": "Agence",
+        "relationship": "partner",
+        "payout_email": "pay@agence.example",
+        "accept_terms": True,
+    }
+    referrer_id = books.post("/referrers", sign_up).get_json()["id"]
+    assert ids(items(books, f"/referrers?q={q}")) == [referrer_id]
+
+
+def test_a_nul_in_any_query_string_is_422_naming_it(books):
+    response = books.get("/invoices/1?note=a%00b")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid" and list(error["fields"]) == ["note"]
+
+
 @pytest.mark.parametrize(
     ("path", "field"),
     [

@@ -495,6 +495,10 @@ def test_finance_records_a_referrers_tax_form_on_its_page(client, db, login_as, 
         f"{page_url}/tax-form", data={"tax_form_on_file_on": tomorrow}, follow_redirects=True
     )
     assert "That date is in the future." in refused.get_data(as_text=True)
+    too_old = client.post(
+        f"{page_url}/tax-form", data={"tax_form_on_file_on": "1899-12-31"}, follow_redirects=True
+    )
+    assert "A date between 1900 and 9998." in too_old.get_data(as_text=True)
     client.post(f"{page_url}/tax-form", data={"tax_form_on_file_on": ""})
     db.session.refresh(referrer)
     assert referrer.tax_form_on_file_on is None
