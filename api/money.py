@@ -33,9 +33,14 @@ from billing.invoices import (
 from billing.queries import InvoiceQuery, invoice_list_page
 from billing.serialize import claim_to_dict, invoice_to_dict
 from commissions.models import CommissionEntry
-from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
+from commissions.payout_csv import (
+    PAID_BY_YEAR_CSV_HEADER,
+    PAYOUT_CSV_HEADER,
+    paid_by_year_rows,
+    payout_rows,
+)
 from commissions.payouts import get_payout, mark_paid, run_approve_due, run_payouts
-from commissions.queries import LedgerQuery, ledger_query
+from commissions.queries import LedgerQuery, PaidYearQuery, ledger_query
 from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
@@ -169,6 +174,14 @@ def _payout_or_404(payout_id: int):
 @api_auth(*STAFF)
 def read_payout(payout_id: int):
     return jsonify(payout_to_dict(_payout_or_404(payout_id)))
+
+
+@bp.get("/referrers/paid-by-year.csv")
+@api_auth(*STAFF)
+def export_paid_by_year():
+    year = query_of(PaidYearQuery).year
+    rows = list(paid_by_year_rows(year))
+    return csv_response(f"paid-{year}.csv", PAID_BY_YEAR_CSV_HEADER, rows)
 
 
 @bp.get("/payouts/<int:payout_id>.csv")

@@ -14,9 +14,9 @@ from pydantic.json_schema import models_json_schema
 from api import bodies, schemas
 from api.blueprint import bp
 from billing.queries import ClientQuery, InvoiceQuery
-from commissions.queries import LedgerQuery
+from commissions.queries import LedgerQuery, PaidYearQuery
 from core.audit_queries import AuditFilters
-from core.query_models import ListQuery, query_parameters
+from core.query_models import ListQuery, QueryModel, query_parameters
 from leads.queries import LeadFilters
 from referrals.queries import ReferrerQuery
 
@@ -59,7 +59,7 @@ class Operation:
     body: type[bodies.Body] | None = None
     body_optional: bool = False
     """The body may be left out (`as_of` defaults to today)."""
-    query_model: type[ListQuery] | None = None
+    query_model: type[QueryModel] | None = None
     """The query string's model (which the view parses with): its fields are the parameters."""
     token_less: bool = False
 
@@ -225,6 +225,12 @@ OPERATIONS = {
         body_optional=True,
     ),
     "api.read_payout": Operation("Read a payout run", {200: schemas.Payout}, READ),
+    "api.export_paid_by_year": Operation(
+        "Every referrer paid in a calendar year, with the total (CSV)",
+        {200: CSV},
+        (401, 403, 422),
+        query_model=PaidYearQuery,
+    ),
     "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
     "api.payout_paid": Operation(
         "Mark a run paid",

@@ -1,8 +1,10 @@
-"""A payout run as CSV rows for the bank or the accounting system."""
+"""A payout run, and a year's totals per referrer, as CSV rows for the bank or the
+accounting system."""
 
 from collections.abc import Iterator
 
 from commissions.models import Payout
+from commissions.queries import paid_in_year
 from core.money import cents_as_decimal
 
 PAYOUT_CSV_HEADER = [
@@ -26,4 +28,32 @@ def payout_rows(payout: Payout) -> Iterator[list]:
             line.referrer.payout_email,
             line.amount_cents,
             cents_as_decimal(line.amount_cents),
+        ]
+
+
+PAID_BY_YEAR_CSV_HEADER = [
+    "year",
+    "referrer_id",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "payout_email",
+    "paid_cents",
+    "paid",
+]
+
+
+def paid_by_year_rows(year: int) -> Iterator[list]:
+    for referrer, cents in paid_in_year(year):
+        yield [
+            year,
+            referrer.id,
+            referrer.first_name,
+            referrer.last_name,
+            referrer.company,
+            referrer.email,
+            referrer.payout_email,
+            cents,
+            cents_as_decimal(cents),
         ]

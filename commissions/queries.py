@@ -10,10 +10,25 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing.models import Contract, Invoice
-from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
+from commissions.models import (
+    CommissionEntry,
+    EntryKind,
+    EntryState,
+    Payout,
+    PayoutLine,
+    PayoutStatus,
+)
 from core.extensions import db
 from core.pagination import query_id
-from core.query_models import ListQuery, QueryId, parse_query, query_choice
+from core.query_models import (
+    ListQuery,
+    QueryId,
+    QueryModel,
+    QueryYear,
+    parse_query,
+    query_choice,
+)
+from referrals.models import Referrer
 
 
 def _entry_cursor(raw: str) -> int:
@@ -82,3 +97,25 @@ def payout_with_lines(payout_id: int) -> Payout | None:
         .options(selectinload(Payout.lines).joinedload(PayoutLine.referrer))
     )
     return db.session.scalar(query)
+
+
+class PaidYearQuery(QueryModel):
+    """`year`, required: the calendar year of the yearly-totals export (SPEC §16)."""
+
+    required = frozenset({"year"})
+    year: QueryYear | None = Field(default=None, description="The calendar year, e.g. 2026.")
+
+
+def paid_in_year(year: int) -> list[tuple[Referrer, int]]:
+    """Every referrer paid in `year` with the total: the lines of paid runs whose `paid_on`
+    falls in it (as `paid_by_year` counts them), by name."""
+    total = sa.func.sum(PayoutLine.amount_cents)
+    query = (
+        sa.select(Referrer, total)
+        .join(PayoutLine, PayoutLine.referrer_id == Referrer.id)
+        .join(Payout, Payout.id == PayoutLine.payout_id)
+        .where(Payout.status == PayoutStatus.PAID, sa.extract("year", Payout.paid_on) == year)
+        .group_by(Referrer.id)
+        .order_by(Referrer.last_name, Referrer.first_name, Referrer.id)
+    )
+    return [(referrer, int(cents)) for referrer, cents in db.session.execute(query)]

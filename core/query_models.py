@@ -4,7 +4,7 @@ arrives as text; an empty one means "not given"; a bad one is an error under its
 
 import enum
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -67,6 +67,20 @@ QueryDate = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
 QueryText = Annotated[str, PlainValidator(_text), WithJsonSchema(TEXT_SCHEMA)]
+
+
+def _year(raw: str) -> int:
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) == 4 and 1900 <= int(raw) <= 9998:
+        return int(raw)
+    raise _refusal("A year between 1900 and 9998.")
+
+
+QueryYear = Annotated[
+    int,
+    PlainValidator(_year),
+    WithJsonSchema({"type": "integer", "minimum": 1900, "maximum": 9998}),
+]
 QueryBoolean = Annotated[bool, PlainValidator(_boolean), WithJsonSchema({"type": "boolean"})]
 
 
@@ -92,10 +106,27 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-class ListQuery(BaseModel):
-    """`limit` (default 50; above 200 taken as 200; below 1 refused) and `cursor`."""
+class QueryModel(BaseModel):
+    """A query string's arguments. Those named in `required` must be given (the field still
+    has a default, so the rest can be read when one is missing)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    required: ClassVar[frozenset[str]] = frozenset()
+
+    def filter_args(self) -> dict[str, str]:
+        """The filters in force as query-string values (for links and CSV exports); paging
+        and values left at their default are left out."""
+        args = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name in ("limit", "cursor") or value in (None, "", field.default):
+                continue
+            args[field.alias or name] = _as_text(value)
+        return args
+
+
+class ListQuery(QueryModel):
+    """`limit` (default 50; above 200 taken as 200; below 1 refused) and `cursor`."""
 
     limit: Annotated[
         int,
@@ -110,19 +141,8 @@ class ListQuery(BaseModel):
         Field(description="next_cursor of the previous page."),
     ] = None
 
-    def filter_args(self) -> dict[str, str]:
-        """The filters in force as query-string values (for links and CSV exports); paging
-        and values left at their default are left out."""
-        args = {}
-        for name, field in type(self).model_fields.items():
-            value = getattr(self, name)
-            if name in ("limit", "cursor") or value in (None, "", field.default):
-                continue
-            args[field.alias or name] = _as_text(value)
-        return args
 
-
-Q = TypeVar("Q", bound=ListQuery)
+Q = TypeVar("Q", bound=QueryModel)
 
 
 def parse_query(model: type[Q], args) -> tuple[Q, dict[str, list[str]]]:
@@ -130,19 +150,21 @@ def parse_query(model: type[Q], args) -> tuple[Q, dict[str, list[str]]]:
     default there, so a page can still show the rest)."""
     names = [field.alias or name for name, field in model.model_fields.items()]
     given = {name: args.get(name) for name in names if (args.get(name) or "").strip()}
+    errors: dict[str, list[str]] = {
+        name: ["Required."] for name in sorted(model.required) if name not in given
+    }
     try:
-        return model.model_validate(given), {}
+        return model.model_validate(given), errors
     except ValidationError as error:
-        errors: dict[str, list[str]] = {}
         for problem in error.errors(include_url=False):
             errors.setdefault(str(problem["loc"][0]), []).append(problem["msg"])
     good = {name: value for name, value in given.items() if name not in errors}
     return model.model_validate(good), errors
 
 
-def _parameter_schema(schema: dict) -> dict:
+def _parameter_schema(schema: dict, required: bool) -> dict:
     """A query argument is given, empty (the pages' filter forms send empty ones: no
-    filter) or left out, never null."""
+    filter) or left out, never null; a required one is given."""
     schema = {key: value for key, value in schema.items() if key not in ("title", "default")}
     choices = [choice for choice in schema.pop("anyOf", []) if choice != {"type": "null"}]
     if len(choices) == 1:
@@ -150,22 +172,25 @@ def _parameter_schema(schema: dict) -> dict:
     elif choices:
         schema["anyOf"] = choices
     description = schema.pop("description", None)
-    if schema not in (TEXT_SCHEMA, {"type": "string"}):
+    if not required and schema not in (TEXT_SCHEMA, {"type": "string"}):
         schema = {"anyOf": [schema, {"const": ""}]}
     if description:
         schema["description"] = description
     return schema
 
 
-def query_parameters(model: type[ListQuery]) -> list[dict]:
+def query_parameters(model: type[QueryModel]) -> list[dict]:
     """The model's fields as OpenAPI query parameters."""
     properties = model.model_json_schema(by_alias=True)["properties"]
     paging = ("limit", "cursor")
     parameters = []
     for name in sorted(properties, key=lambda name: name in paging):
-        schema = _parameter_schema(properties[name])
+        required = name in model.required
+        schema = _parameter_schema(properties[name], required)
         description = schema.pop("description", None)
         parameter = {"name": name, "in": "query", "schema": schema}
+        if required:
+            parameter["required"] = True
         if description:
             parameter["description"] = description
         parameters.append(parameter)

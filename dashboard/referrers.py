@@ -4,15 +4,17 @@ the program settings."""
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import BalanceWriteOffForm
 from commissions.ledger import balance_cents, paid_by_year
-from commissions.queries import referrer_ledger
+from commissions.payout_csv import PAID_BY_YEAR_CSV_HEADER, paid_by_year_rows
+from commissions.queries import PaidYearQuery, referrer_ledger
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
+from core.query_models import parse_query
 from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
@@ -61,7 +63,9 @@ def referrers():
     rows = db.session.scalars(
         sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
     )
-    return render_template("referrals/referrers.html", referrers=list(rows))
+    return render_template(
+        "referrals/referrers.html", referrers=list(rows), this_year=business_today().year
+    )
 
 
 REFERRERS_CSV_HEADER = [
@@ -98,6 +102,17 @@ def referrers_csv():
         for r in db.session.scalars(query)
     ]
     return csv_response("referrers.csv", REFERRERS_CSV_HEADER, rows)
+
+
+@bp.get("/referrers/paid-by-year.csv")
+@roles_required(*STAFF)
+def paid_by_year_csv():
+    """SPEC §16's yearly totals, as GET /api/v1/referrers/paid-by-year.csv gives them."""
+    query, errors = parse_query(PaidYearQuery, request.args)
+    if errors:
+        abort(422)
+    rows = paid_by_year_rows(query.year)
+    return csv_response(f"paid-{query.year}.csv", PAID_BY_YEAR_CSV_HEADER, rows)
 
 
 @bp.get("/referrers/<int:referrer_id>")

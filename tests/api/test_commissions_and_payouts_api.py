@@ -519,3 +519,34 @@ def test_the_referrer_resource_shows_what_was_paid_per_calendar_year(books, refe
     assert books.get(f"/referrers/{referrer_id}").get_json()["paid_by_year"] == expected
     [listed] = [r for r in books.get("/referrers").get_json()["items"] if r["id"] == referrer_id]
     assert listed["paid_by_year"] == expected
+
+
+def test_the_yearly_totals_export_lists_each_referrer_paid_in_that_year(books, referred):
+    referrer_id, contract = referred
+    paid_invoice(books, contract)
+    approve_due(books)
+    payout = run_payouts(books).get_json()
+    this_year = books.today.year
+    path = f"/referrers/paid-by-year.csv?year={this_year}"
+    assert books.get(path).get_data(as_text=True).splitlines()[1:] == []
+    books.post(
+        f"/payouts/{payout['id']}/mark-paid",
+        {"paid_on": books.today.isoformat(), "reference": "BATCH-1"},
+    )
+    response = books.get(path, books.sales)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert (row["year"], row["referrer_id"], row["paid_cents"], row["paid"]) == (
+        str(this_year),
+        str(referrer_id),
+        "20000",
+        "200.00",
+    )
+    last_year = books.get(f"/referrers/paid-by-year.csv?year={this_year - 1}")
+    assert last_year.get_data(as_text=True).splitlines()[1:] == []
+
+
+@pytest.mark.parametrize("query", ["", "?year=", "?year=26", "?year=1899", "?year=20x6"])
+def test_the_yearly_totals_export_needs_a_year(books, query):
+    error = error_of(books.get(f"/referrers/paid-by-year.csv{query}"), 422)
+    assert error["code"] == "invalid" and list(error["fields"]) == ["year"]

@@ -190,6 +190,12 @@ def test_approve_run_export_pay_and_a_later_refund_is_clawed_back_in_the_next_ru
     page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
     assert "approved, not yet paid -$500.00" in page
     assert f"Paid by calendar year: {business_today().year} $2,000.00" in page
+    year = business_today().year
+    referrers_page = client.get("/dashboard/referrers").get_data(as_text=True)
+    assert f"/dashboard/referrers/paid-by-year.csv?year={year}" in referrers_page
+    totals = client.get(f"/dashboard/referrers/paid-by-year.csv?year={year}")
+    [total] = list(csv.DictReader(io.StringIO(totals.get_data(as_text=True))))
+    assert (total["referrer_id"], total["paid_cents"]) == (str(referrer.id), "200000")
 
 
 def test_the_portal_shows_pending_commission_with_its_expected_payable_date(
