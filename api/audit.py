@@ -1,10 +1,11 @@
 """GET /api/v1/audit-events (SPEC §14, admin)."""
 
-from flask import jsonify, request
+from flask import request
 
 from api.auth import api_auth
 from api.blueprint import bp
 from api.errors import ApiError
+from api.parsing import list_answer
 from auth.roles import ADMINS
 from core.audit_queries import audit_page, event_to_dict, parse_audit_filters
 
@@ -16,4 +17,4 @@ def list_audit_events():
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
     events, next_cursor = audit_page(filters)
-    return jsonify({"items": [event_to_dict(e) for e in events], "next_cursor": next_cursor})
+    return list_answer([event_to_dict(e) for e in events], next_cursor)

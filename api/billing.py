@@ -7,7 +7,7 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import ConvertIn, EndIn, StartDateIn, parse_body
 from api.errors import ApiError
-from api.parsing import query_of
+from api.parsing import list_answer, query_of
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.queries import ClientQuery, client_list_page, client_resources, client_with_contracts
 from billing.serialize import contract_to_dict
@@ -38,7 +38,7 @@ def convert(lead_id: int):
 @api_auth(*STAFF)
 def list_clients():
     clients, next_cursor = client_list_page(query_of(ClientQuery))
-    return jsonify({"items": client_resources(clients), "next_cursor": next_cursor})
+    return list_answer(client_resources(clients), next_cursor)
 
 
 @bp.get("/clients/<int:client_id>")

@@ -6,7 +6,7 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import LeadIn, LeadPatchIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data, json_body
+from api.parsing import as_form_data, json_body, list_answer
 from auth.ratelimit import public_api_write
 from auth.roles import LEAD_EDITORS, STAFF
 from leads.forms import LeadFieldsForm
@@ -53,7 +53,7 @@ def list_leads():
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
     leads, next_cursor = page_of_leads(filters)
-    return jsonify({"items": [lead_to_dict(lead) for lead in leads], "next_cursor": next_cursor})
+    return list_answer([lead_to_dict(lead) for lead in leads], next_cursor)
 
 
 @bp.get("/leads/<int:lead_id>")

@@ -17,7 +17,7 @@ from api.bodies import (
     parse_body,
 )
 from api.errors import ApiError
-from api.parsing import query_of
+from api.parsing import list_answer, query_of
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.claims import ClaimInput, file_claim
 from billing.invoices import (
@@ -111,7 +111,7 @@ def list_invoices():
     overdue_days = current_app.config["INVOICE_OVERDUE_DAYS"]
     invoices, next_cursor = invoice_list_page(query, business_today(), overdue_days)
     items = [invoice_to_dict(invoice) for invoice in invoices]
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return list_answer(items, next_cursor)
 
 
 @bp.post("/invoices/<int:invoice_id>/void")
@@ -146,7 +146,7 @@ def list_commissions():
     rows = list(db.session.scalars(query.limit(filters.limit + 1)))
     next_cursor = str(rows[filters.limit - 1].id) if len(rows) > filters.limit else None
     items = [entry_to_dict(entry) for entry in rows[: filters.limit]]
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return list_answer(items, next_cursor)
 
 
 @bp.post("/commissions/approve-due")

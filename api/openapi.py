@@ -75,18 +75,20 @@ class Operation:
 
 WRITE = (400, 401, 403, 404, 409, 422)
 READ = (401, 403, 404)
+LIST = (401, 403, 422)
+PUBLIC_POST = (400, 401, 403, 422, 429)
 OPERATIONS = {
     "api.create_lead": Operation(
         "Create a lead (open without a token: answers 202 received)",
         {201: schemas.Lead, 200: schemas.Lead},
-        (400, 401, 403, 422, 429),
+        PUBLIC_POST,
         bodies.LeadIn,
         token_less=True,
     ),
     "api.list_leads": Operation(
         "List leads, newest first",
         {200: schemas.LeadList},
-        (401, 403, 422),
+        LIST,
         query_model=LeadFilters,
     ),
     "api.read_lead": Operation("Read a lead", {200: schemas.Lead}, READ),
@@ -111,27 +113,27 @@ OPERATIONS = {
     "api.create_referrer": Operation(
         "Join the referral program (open without a token: answers 202 received)",
         {201: schemas.ReferrerWithBalance},
-        (400, 401, 403, 422, 429),
+        PUBLIC_POST,
         bodies.SignUpIn,
         token_less=True,
     ),
     "api.list_referrers": Operation(
         "List referrers, newest first, each with balance_cents",
         {200: schemas.ReferrerList},
-        (401, 403, 422),
+        LIST,
         query_model=ReferrerQuery,
     ),
     "api.list_clients": Operation(
         "List clients, newest first, with contacts and contract ids",
         {200: schemas.ClientList},
-        (401, 403, 422),
+        LIST,
         query_model=ClientQuery,
     ),
     "api.read_client": Operation("Read a client", {200: schemas.Client}, READ),
     "api.list_invoices": Operation(
         "List invoices, newest recorded first",
         {200: schemas.InvoiceList},
-        (401, 403, 422),
+        LIST,
         query_model=InvoiceQuery,
     ),
     "api.read_referrer": Operation(
@@ -207,7 +209,7 @@ OPERATIONS = {
     "api.list_commissions": Operation(
         "List commission entries, newest first",
         {200: schemas.CommissionList},
-        (401, 403, 422),
+        LIST,
         query_model=LedgerQuery,
     ),
     "api.approve_due_endpoint": Operation(
@@ -228,7 +230,7 @@ OPERATIONS = {
     "api.export_paid_by_year": Operation(
         "Every referrer paid in a calendar year, with the total (CSV)",
         {200: CSV},
-        (401, 403, 422),
+        LIST,
         query_model=PaidYearQuery,
     ),
     "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
@@ -241,7 +243,7 @@ OPERATIONS = {
     "api.list_audit_events": Operation(
         "Read the audit log, newest first (admin)",
         {200: schemas.AuditEventList},
-        (401, 403, 422),
+        LIST,
         query_model=AuditFilters,
     ),
     "api.create_webhook_endpoint": Operation(
@@ -253,7 +255,7 @@ OPERATIONS = {
     "api.list_webhook_endpoints": Operation(
         "List webhook endpoints",
         {200: schemas.WebhookEndpointList},
-        (401, 403, 422),
+        LIST,
         query_model=ListQuery,
     ),
     "api.remove_webhook_endpoint": Operation(

@@ -1,7 +1,7 @@
 """The JSON body as an object (400 bad_json otherwise), the query string as its model, and
 JSON values as form data."""
 
-from flask import request
+from flask import Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
@@ -28,6 +28,11 @@ def query_of(model: type[Q]) -> Q:
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
     return query
+
+
+def list_answer(items: list[dict], next_cursor: str | None) -> Response:
+    """One page of a §8 list."""
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 def as_form_data(values: dict) -> MultiDict:

@@ -6,7 +6,7 @@ from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import AttributionIn, SignUpIn, TaxFormIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data, query_of
+from api.parsing import as_form_data, list_answer, query_of
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
 from commissions.ledger import balances_cents, paid_by_year
@@ -43,7 +43,7 @@ def create_referrer():
 @api_auth(*STAFF)
 def list_referrers():
     referrers, next_cursor = referrer_list_page(query_of(ReferrerQuery))
-    return jsonify({"items": _resources(referrers), "next_cursor": next_cursor})
+    return list_answer(_resources(referrers), next_cursor)
 
 
 @bp.patch("/referrers/<int:referrer_id>")

@@ -5,7 +5,7 @@ from flask import jsonify, url_for
 from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import WebhookEndpointIn, parse_body
-from api.parsing import query_of
+from api.parsing import list_answer, query_of
 from auth.roles import ADMINS
 from core.query_models import ListQuery
 from notifications.webhooks import (
@@ -36,7 +36,7 @@ def create_webhook_endpoint():
 @api_auth(*ADMINS)
 def list_webhook_endpoints():
     endpoints, next_cursor = endpoint_page(*_page_arguments())
-    return jsonify({"items": [endpoint_to_dict(e) for e in endpoints], "next_cursor": next_cursor})
+    return list_answer([endpoint_to_dict(e) for e in endpoints], next_cursor)
 
 
 @bp.delete("/webhook-endpoints/<int:endpoint_id>")
@@ -50,4 +50,4 @@ def remove_webhook_endpoint(endpoint_id: int):
 @api_auth(*ADMINS)
 def list_deliveries(endpoint_id: int):
     deliveries, next_cursor = delivery_page(endpoint_id, *_page_arguments())
-    return jsonify({"items": [delivery_to_dict(d) for d in deliveries], "next_cursor": next_cursor})
+    return list_answer([delivery_to_dict(d) for d in deliveries], next_cursor)

@@ -2,11 +2,8 @@
 filters, and every relationship a list shows loaded with it (a page's statement count does not
 grow with its rows)."""
 
-from typing import Annotated
-
 import sqlalchemy as sa
-from pydantic import Field, PlainValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 from sqlalchemy.orm import joinedload, selectinload
 
 from billing.models import Contract, Invoice
@@ -19,8 +16,8 @@ from commissions.models import (
     PayoutStatus,
 )
 from core.extensions import db
-from core.pagination import query_id
 from core.query_models import (
+    IdCursor,
     ListQuery,
     QueryId,
     QueryModel,
@@ -31,13 +28,6 @@ from core.query_models import (
 from referrals.models import Referrer
 
 
-def _entry_cursor(raw: str) -> int:
-    value = query_id(raw)
-    if value is None:
-        raise PydanticCustomError("query_value", "Not a cursor from this list.")
-    return value
-
-
 class LedgerQuery(ListQuery):
     """The ledger's filters, for the pages and GET /api/v1/commissions (whose pages follow
     the entry id: the ledger is append-only, so ids are its order)."""
@@ -46,12 +36,7 @@ class LedgerQuery(ListQuery):
     invoice_id: QueryId | None = None
     state: query_choice(EntryState) | None = None
     kind: query_choice(EntryKind) | None = None
-    cursor: Annotated[
-        int | None,
-        PlainValidator(_entry_cursor),
-        WithJsonSchema({"type": "string"}),
-        Field(description="next_cursor of the previous page."),
-    ] = None
+    cursor: IdCursor = None
 
 
 def parse_ledger_filters(args) -> tuple[LedgerQuery, dict[str, list[str]]]:

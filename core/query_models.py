@@ -27,6 +27,13 @@ def _id(raw: str) -> int:
     return value
 
 
+def _id_cursor(raw: str) -> int:
+    value = query_id(raw)
+    if value is None:
+        raise _refusal("Not a cursor from this list.")
+    return value
+
+
 def _date(raw: str) -> date:
     try:
         return query_date(raw.strip())
@@ -123,6 +130,15 @@ class QueryModel(BaseModel):
                 continue
             args[field.alias or name] = _as_text(value)
         return args
+
+
+IdCursor = Annotated[
+    int | None,
+    PlainValidator(_id_cursor),
+    WithJsonSchema({"type": "string"}),
+    Field(description="next_cursor of the previous page."),
+]
+"""The cursor of a list whose pages follow the record id (an append-only table)."""
 
 
 class ListQuery(QueryModel):
