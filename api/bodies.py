@@ -217,6 +217,10 @@ class PayoutPaidIn(Body):
     reference: Annotated[Text, Field(min_length=1, max_length=200)]
 
 
+class PayoutFailedIn(Body):
+    reason: Annotated[Text, Field(min_length=1, max_length=500)]
+
+
 class WebhookEndpointIn(Body):
     url: Annotated[Text, Field(min_length=1, max_length=2000)]
     events: Annotated[list[Text], Field(min_length=1)]

@@ -9,6 +9,7 @@ from api.bodies import (
     ClaimIn,
     InvoiceIn,
     PaymentIn,
+    PayoutFailedIn,
     PayoutPaidIn,
     RefundIn,
     RefundSentIn,
@@ -39,7 +40,15 @@ from commissions.payout_csv import (
     paid_by_year_rows,
     payout_rows,
 )
-from commissions.payouts import get_payout, mark_paid, run_approve_due, run_payouts
+from commissions.payouts import (
+    cancel_payout,
+    get_payout,
+    mark_line_failed,
+    mark_line_paid,
+    mark_paid,
+    run_approve_due,
+    run_payouts,
+)
 from commissions.queries import LedgerQuery, PaidYearQuery, ledger_query
 from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
@@ -196,3 +205,24 @@ def export_payout(payout_id: int):
 def payout_paid(payout_id: int):
     body = parse_body(PayoutPaidIn)
     return jsonify(payout_to_dict(mark_paid(payout_id, body.paid_on, body.reference)))
+
+
+@bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-paid")
+@api_auth(*MONEY_KEEPERS)
+def payout_line_paid(payout_id: int, referrer_id: int):
+    body = parse_body(PayoutPaidIn)
+    payout = mark_line_paid(payout_id, referrer_id, body.paid_on, body.reference)
+    return jsonify(payout_to_dict(payout))
+
+
+@bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-failed")
+@api_auth(*MONEY_KEEPERS)
+def payout_line_failed(payout_id: int, referrer_id: int):
+    body = parse_body(PayoutFailedIn)
+    return jsonify(payout_to_dict(mark_line_failed(payout_id, referrer_id, body.reason)))
+
+
+@bp.post("/payouts/<int:payout_id>/cancel")
+@api_auth(*MONEY_KEEPERS)
+def payout_cancel(payout_id: int):
+    return jsonify(payout_to_dict(cancel_payout(payout_id)))

@@ -235,10 +235,27 @@ OPERATIONS = {
     ),
     "api.export_payout": Operation("The run as CSV", {200: CSV}, READ),
     "api.payout_paid": Operation(
-        "Mark a run paid",
+        "Mark every open line of a run paid",
         {200: schemas.Payout},
         WRITE,
         bodies.PayoutPaidIn,
+    ),
+    "api.payout_line_paid": Operation(
+        "Mark one referrer's line of a run paid",
+        {200: schemas.Payout},
+        WRITE,
+        bodies.PayoutPaidIn,
+    ),
+    "api.payout_line_failed": Operation(
+        "Mark one referrer's line failed: its entries return for the next run",
+        {200: schemas.Payout},
+        WRITE,
+        bodies.PayoutFailedIn,
+    ),
+    "api.payout_cancel": Operation(
+        "Cancel an open run with no line paid, releasing its entries",
+        {200: schemas.Payout},
+        (401, 403, 404, 409, 422),
     ),
     "api.list_audit_events": Operation(
         "Read the audit log, newest first (admin)",
@@ -346,7 +363,7 @@ ID_SOURCES = {
     "api.list_invoices": {"invoice_id": "/items/0/id"},
     "api.create_payment": {"invoice_id": "/id"},
     "api.create_refund": {"refund_id": "/refunds/0/id", "invoice_id": "/id"},
-    "api.create_payout": {"payout_id": "/id"},
+    "api.create_payout": {"payout_id": "/id", "referrer_id": "/lines/0/referrer_id"},
     "api.create_webhook_endpoint": {"endpoint_id": "/id"},
     "api.list_webhook_endpoints": {"endpoint_id": "/items/0/id"},
 }

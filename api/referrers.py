@@ -9,7 +9,8 @@ from api.errors import ApiError, received
 from api.parsing import as_form_data, list_answer, query_of
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
-from commissions.ledger import balances_cents, paid_by_year
+from commissions.ledger import balances_cents
+from commissions.queries import paid_by_year
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm

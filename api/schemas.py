@@ -16,7 +16,7 @@ from billing.models import (
     RefundStatus,
     TerminationReason,
 )
-from commissions.models import EntryKind, EntryState, PayoutStatus
+from commissions.models import EntryKind, EntryState, LineStatus, PayoutStatus
 from leads.rules import AttributionStatus, LeadSource, LeadStatus, StartTimeline
 from referrals.models import ReferrerStatus, Relationship
 
@@ -259,6 +259,10 @@ class Approved(Resource):
 class PayoutLine(Resource):
     referrer_id: int
     amount_cents: int
+    status: LineStatus
+    paid_on: date | None
+    reference: str | None
+    failure_reason: str | None
 
 
 class Payout(Resource):

@@ -12,9 +12,9 @@ from commissions.models import (
     CommissionEntry,
     EntryKind,
     EntryState,
+    LineStatus,
     Payout,
     PayoutLine,
-    PayoutStatus,
 )
 from commissions.rules import (
     CopiedTerms,
@@ -237,25 +237,6 @@ def balances_cents(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
     return totals
 
 
-def paid_by_year(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
-    """What each referrer was paid per calendar year (SPEC §16), `{"2026": cents}`: the lines
-    of paid runs, in the year of the run's `paid_on`; a whole page in one statement."""
-    totals: dict[int, dict[str, int]] = {referrer_id: {} for referrer_id in referrer_ids}
-    if not referrer_ids:
-        return totals
-    year = sa.extract("year", Payout.paid_on)
-    query = (
-        sa.select(PayoutLine.referrer_id, year, sa.func.sum(PayoutLine.amount_cents))
-        .join(Payout, Payout.id == PayoutLine.payout_id)
-        .where(Payout.status == PayoutStatus.PAID, PayoutLine.referrer_id.in_(referrer_ids))
-        .group_by(PayoutLine.referrer_id, year)
-        .order_by(PayoutLine.referrer_id, year)
-    )
-    for referrer_id, paid_year, total in db.session.execute(query):
-        totals[referrer_id][str(int(paid_year))] = int(total)
-    return totals
-
-
 def portal_ledger(referrer_id: int) -> list[dict]:
     """The referrer's entries with the company each is for and, while pending, the date it
     is expected to become payable."""
@@ -281,10 +262,15 @@ def portal_ledger(referrer_id: int) -> list[dict]:
 
 
 def payout_lines_of(referrer_id: int) -> list[tuple[Payout, PayoutLine]]:
+    """The referrer's payments, made or being prepared (a failed line's money is back in the
+    approved balance, and the referrer was emailed why)."""
     query = (
         sa.select(Payout, PayoutLine)
         .join(PayoutLine, PayoutLine.payout_id == Payout.id)
-        .where(PayoutLine.referrer_id == referrer_id)
+        .where(
+            PayoutLine.referrer_id == referrer_id,
+            PayoutLine.status != LineStatus.FAILED,
+        )
         .order_by(Payout.id.desc())
     )
     return [(payout, line) for payout, line in db.session.execute(query)]

@@ -29,6 +29,13 @@ class EntryState(enum.StrEnum):
 class PayoutStatus(enum.StrEnum):
     OPEN = "open"
     PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class LineStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    FAILED = "failed"
 
 
 class CommissionEntry(db.Model):
@@ -83,14 +90,22 @@ class Payout(db.Model):
 
 
 class PayoutLine(db.Model):
+    """One referrer's part of a run, paid or failed on its own (SPEC §16). A failed line's
+    entries leave the run; the line keeps the amount that was attempted."""
+
     __tablename__ = "payout_lines"
     __table_args__ = (
         sa.UniqueConstraint("payout_id", "referrer_id", name="uq_payout_lines_referrer"),
+        sa.Index("ix_payout_lines_referrer_status", "referrer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payout_id: Mapped[int] = mapped_column(sa.ForeignKey("payouts.id"))
     referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("referrers.id"))
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus), default=LineStatus.OPEN)
+    paid_on: Mapped[date | None]
+    reference: Mapped[str | None] = mapped_column(sa.String(200))
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     referrer: Mapped[Referrer] = orm.relationship()

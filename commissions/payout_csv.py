@@ -15,6 +15,10 @@ PAYOUT_CSV_HEADER = [
     "payout_email",
     "amount_cents",
     "amount",
+    "status",
+    "paid_on",
+    "reference",
+    "failure_reason",
 ]
 
 
@@ -28,6 +32,10 @@ def payout_rows(payout: Payout) -> Iterator[list]:
             line.referrer.payout_email,
             line.amount_cents,
             cents_as_decimal(line.amount_cents),
+            line.status.value,
+            line.paid_on.isoformat() if line.paid_on else "",
+            line.reference or "",
+            line.failure_reason or "",
         ]
 
 

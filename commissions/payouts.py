@@ -6,18 +6,28 @@ from datetime import date
 import sqlalchemy as sa
 
 from auth.models import User
+from billing.rules import Refusal
 from commissions.ledger import approve_due
 from commissions.models import (
     CommissionEntry,
     EntryKind,
     EntryState,
+    LineStatus,
     Payout,
     PayoutLine,
     PayoutStatus,
 )
+from commissions.rules import (
+    CANCEL_RUN,
+    PAY_RUN,
+    line_refusal,
+    run_actions,
+    run_refusal,
+    run_status,
+)
 from commissions.serialize import payout_to_dict
 from core import audit
-from core.audit import created
+from core.audit import changed, created
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
@@ -128,48 +138,168 @@ def get_payout(payout_id: int) -> Payout | None:
     return db.session.get(Payout, payout_id)
 
 
-@use_case
-def mark_paid(payout_id: int, paid_on: date, reference: str) -> Payout:
+def payout_actions(payout: Payout) -> frozenset[str]:
+    """What the payout page offers for the whole run (the services refuse by the same rule)."""
+    return run_actions(payout.status.value, _line_statuses(payout))
+
+
+def _locked_payout(payout_id: int) -> Payout:
     payout = db.session.scalar(sa.select(Payout).where(Payout.id == payout_id).with_for_update())
     if payout is None:
         raise ServiceError("not_found", "No such payout.")
-    if payout.status != PayoutStatus.OPEN:
-        raise ServiceError("illegal_transition", "The payout is already paid.")
+    return payout
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise ServiceError(refusal.code, refusal.message)
+
+
+def _line_statuses(payout: Payout) -> list[str]:
+    return [line.status.value for line in payout.lines]
+
+
+def _locked_run(payout_id: int, action: str) -> Payout:
+    payout = _locked_payout(payout_id)
+    _refuse(run_refusal(action, payout.status.value, _line_statuses(payout)))
+    return payout
+
+
+def _locked_open_line(payout_id: int, referrer_id: int) -> tuple[Payout, PayoutLine]:
+    payout = _locked_payout(payout_id)
+    line = next((line for line in payout.lines if line.referrer_id == referrer_id), None)
+    if line is None:
+        raise ServiceError("not_found", "That referrer has no line in this payout.")
+    _refuse(line_refusal(payout.status.value, line.status.value))
+    return payout, line
+
+
+def _line_fields(line: PayoutLine) -> dict:
+    return {
+        "referrer_id": line.referrer_id,
+        "status": line.status.value,
+        "paid_on": line.paid_on.isoformat() if line.paid_on else None,
+        "reference": line.reference,
+        "failure_reason": line.failure_reason,
+    }
+
+
+def _line_entries(payout: Payout, line: PayoutLine) -> sa.Update:
+    return sa.update(CommissionEntry).where(
+        CommissionEntry.payout_id == payout.id, CommissionEntry.referrer_id == line.referrer_id
+    )
+
+
+def _close_line(payout: Payout, line: PayoutLine, action: str, **fields) -> None:
+    before = _line_fields(line)
+    for name, value in fields.items():
+        setattr(line, name, value)
+    audit.record(action, "payout", payout.id, {"lines": [[before], [_line_fields(line)]]})
+
+
+def _pay_line(payout: Payout, line: PayoutLine, paid_on: date, reference: str) -> None:
+    _close_line(
+        payout,
+        line,
+        "payout.line_paid",
+        status=LineStatus.PAID,
+        paid_on=paid_on,
+        reference=reference,
+    )
+    db.session.execute(_line_entries(payout, line).values(state=EntryState.PAID))
+    enqueue(
+        "payout_paid",
+        line.referrer.email,
+        {"referrer": line.referrer, "line": line, "portal_url": absolute_url("portal.home")},
+    )
+
+
+def _settle_run(payout: Payout, reference: str | None = None) -> None:
+    """Once no line is open the run is paid (dated by its last payment; its reference is the
+    one given to the whole run, or the one its paid lines share) or, every line failed,
+    cancelled."""
+    status = PayoutStatus(run_status(_line_statuses(payout), cancelled=False))
+    if status == PayoutStatus.OPEN:
+        return
+    before = {"status": payout.status.value, "paid_on": None, "reference": None}
+    payout.status = status
+    if status == PayoutStatus.CANCELLED:
+        audit.record("payout.cancelled", "payout", payout.id, {"status": ["open", "cancelled"]})
+        return
+    paid = [line for line in payout.lines if line.status == LineStatus.PAID]
+    references = {line.reference for line in paid}
+    payout.paid_on = max(line.paid_on for line in paid)
+    payout.reference = reference or (references.pop() if len(references) == 1 else None)
+    after = {"status": "paid", "paid_on": payout.paid_on.isoformat(), "reference": payout.reference}
+    audit.record("payout.paid", "payout", payout.id, changed(before, after))
+    emit("payout.paid", lambda: payout_to_dict(payout))
+
+
+def _payment(paid_on: date, reference: str | None) -> str:
     if not (reference or "").strip():
         raise ServiceError("invalid", "Give the payment reference.", {"reference": ["Required."]})
     _not_in_future(paid_on, "paid_on")
-    payout.status, payout.paid_on, payout.reference = (
-        PayoutStatus.PAID,
-        paid_on,
-        reference.strip(),
+    return reference.strip()
+
+
+@use_case
+def mark_paid(payout_id: int, paid_on: date, reference: str) -> Payout:
+    """Every open line of the run paid on `paid_on` under one reference."""
+    payout = _locked_run(payout_id, PAY_RUN)
+    reference = _payment(paid_on, reference)
+    for line in [line for line in payout.lines if line.status == LineStatus.OPEN]:
+        _pay_line(payout, line, paid_on, reference)
+    _settle_run(payout, reference)
+    return payout
+
+
+@use_case
+def mark_line_paid(payout_id: int, referrer_id: int, paid_on: date, reference: str) -> Payout:
+    """One referrer's line paid; its entries become paid."""
+    payout, line = _locked_open_line(payout_id, referrer_id)
+    reference = _payment(paid_on, reference)
+    _pay_line(payout, line, paid_on, reference)
+    _settle_run(payout)
+    return payout
+
+
+@use_case
+def mark_line_failed(payout_id: int, referrer_id: int, reason: str) -> Payout:
+    """The payment to one referrer did not go through: its entries leave the run, approved,
+    for the next run to take; the referrer is told why."""
+    payout, line = _locked_open_line(payout_id, referrer_id)
+    if not (reason or "").strip():
+        raise ServiceError("invalid", "Say why the payment failed.", {"reason": ["Required."]})
+    _close_line(
+        payout, line, "payout.line_failed", status=LineStatus.FAILED, failure_reason=reason.strip()
     )
-    audit.record(
-        "payout.paid",
-        "payout",
-        payout.id,
-        {
-            "status": ["open", "paid"],
-            "paid_on": [None, paid_on.isoformat()],
-            "reference": [None, payout.reference],
-        },
+    db.session.execute(_line_entries(payout, line).values(payout_id=None))
+    enqueue(
+        "payout_failed",
+        line.referrer.email,
+        {"referrer": line.referrer, "line": line, "portal_url": absolute_url("portal.home")},
     )
+    _settle_run(payout)
+    return payout
+
+
+CANCELLED_REASON = "The run was cancelled."
+
+
+@use_case
+def cancel_payout(payout_id: int) -> Payout:
+    """Undo a run nobody has been paid from: its entries are released for a later run."""
+    payout = _locked_run(payout_id, CANCEL_RUN)
+    for line in payout.lines:
+        if line.status == LineStatus.OPEN:
+            line.status, line.failure_reason = LineStatus.FAILED, CANCELLED_REASON
     db.session.execute(
         sa.update(CommissionEntry)
         .where(CommissionEntry.payout_id == payout.id)
-        .values(state=EntryState.PAID)
+        .values(payout_id=None)
     )
-    emit("payout.paid", lambda: payout_to_dict(payout))
-    for line in payout.lines:
-        enqueue(
-            "payout_paid",
-            line.referrer.email,
-            {
-                "referrer": line.referrer,
-                "line": line,
-                "payout": payout,
-                "portal_url": absolute_url("portal.home"),
-            },
-        )
+    payout.status = PayoutStatus.CANCELLED
+    audit.record("payout.cancelled", "payout", payout.id, {"status": ["open", "cancelled"]})
     return payout
 
 

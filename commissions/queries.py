@@ -11,9 +11,9 @@ from commissions.models import (
     CommissionEntry,
     EntryKind,
     EntryState,
+    LineStatus,
     Payout,
     PayoutLine,
-    PayoutStatus,
 )
 from core.extensions import db
 from core.query_models import (
@@ -91,16 +91,41 @@ class PaidYearQuery(QueryModel):
     year: QueryYear | None = Field(default=None, description="The calendar year, e.g. 2026.")
 
 
+PAID_YEAR = sa.extract("year", PayoutLine.paid_on)
+"""A paid line counts in the calendar year of its own `paid_on` (SPEC §16)."""
+
+
+def _paid_per_year() -> sa.Select:
+    """Per referrer and calendar year, the total of the lines paid."""
+    return (
+        sa.select(
+            PayoutLine.referrer_id,
+            PAID_YEAR.label("year"),
+            sa.func.sum(PayoutLine.amount_cents).label("cents"),
+        )
+        .where(PayoutLine.status == LineStatus.PAID)
+        .group_by(PayoutLine.referrer_id, PAID_YEAR)
+    )
+
+
+def paid_by_year(referrer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each referrer was paid per calendar year, `{"2026": cents}`; a whole page in one
+    statement."""
+    totals: dict[int, dict[str, int]] = {referrer_id: {} for referrer_id in referrer_ids}
+    if not referrer_ids:
+        return totals
+    query = _paid_per_year().where(PayoutLine.referrer_id.in_(referrer_ids)).order_by(PAID_YEAR)
+    for referrer_id, paid_year, cents in db.session.execute(query):
+        totals[referrer_id][str(int(paid_year))] = int(cents)
+    return totals
+
+
 def paid_in_year(year: int) -> list[tuple[Referrer, int]]:
-    """Every referrer paid in `year` with the total: the lines of paid runs whose `paid_on`
-    falls in it (as `paid_by_year` counts them), by name."""
-    total = sa.func.sum(PayoutLine.amount_cents)
+    """Every referrer paid in `year` with the total, by name."""
+    paid = _paid_per_year().where(PAID_YEAR == year).subquery()
     query = (
-        sa.select(Referrer, total)
-        .join(PayoutLine, PayoutLine.referrer_id == Referrer.id)
-        .join(Payout, Payout.id == PayoutLine.payout_id)
-        .where(Payout.status == PayoutStatus.PAID, sa.extract("year", Payout.paid_on) == year)
-        .group_by(Referrer.id)
+        sa.select(Referrer, paid.c.cents)
+        .join(paid, paid.c.referrer_id == Referrer.id)
         .order_by(Referrer.last_name, Referrer.first_name, Referrer.id)
     )
     return [(referrer, int(cents)) for referrer, cents in db.session.execute(query)]

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from billing.rules import Refusal
+
 
 def commission_cents(commissionable: int, net_paid: int, amount: int, rate_bp: int) -> int:
     """Half up to the cent, in one integer step on the invoice's totals:
@@ -94,4 +96,48 @@ def approvable(
         and fully_paid_on <= as_of
         and guarantee_ends_on + timedelta(days=hold_days) < as_of
         and not referrer_suspended
+    )
+
+
+def run_status(line_statuses: list[str], cancelled: bool) -> str:
+    """A payout run (SPEC §16): `cancelled` when cancelled or when every line failed; `open`
+    while a line is open (or, uncancelled, it has no line); otherwise `paid`."""
+    if cancelled:
+        return "cancelled"
+    if not line_statuses or "open" in line_statuses:
+        return "open"
+    return "paid" if "paid" in line_statuses else "cancelled"
+
+
+PAY_RUN, CANCEL_RUN = "pay_run", "cancel_run"
+"""What can be done to a whole run: mark every open line paid; cancel it."""
+
+
+def line_refusal(run: str, line: str) -> Refusal | None:
+    """Why a line cannot be marked paid or failed (None: it can)."""
+    if run != "open":
+        return Refusal("illegal_transition", f"The payout is already {run}.")
+    if line != "open":
+        return Refusal("illegal_transition", f"That line is already {line}.")
+    return None
+
+
+def run_refusal(action: str, run: str, line_statuses: list[str]) -> Refusal | None:
+    """Why a run cannot be marked paid or cancelled (None: it can)."""
+    if run != "open":
+        return Refusal("illegal_transition", f"The payout is already {run}.")
+    if action == PAY_RUN and "open" not in line_statuses:
+        return Refusal("illegal_transition", "This run has no line to pay; cancel it.")
+    if action == CANCEL_RUN and "paid" in line_statuses:
+        return Refusal(
+            "illegal_transition", "A line of this run is paid; mark the other lines failed."
+        )
+    return None
+
+
+def run_actions(run: str, line_statuses: list[str]) -> frozenset[str]:
+    return frozenset(
+        action
+        for action in (PAY_RUN, CANCEL_RUN)
+        if run_refusal(action, run, line_statuses) is None
     )

@@ -22,7 +22,14 @@ def payout_to_dict(payout: Payout) -> dict:
         "as_of": payout.as_of.isoformat(),
         "status": payout.status.value,
         "lines": [
-            {"referrer_id": line.referrer_id, "amount_cents": line.amount_cents}
+            {
+                "referrer_id": line.referrer_id,
+                "amount_cents": line.amount_cents,
+                "status": line.status.value,
+                "paid_on": line.paid_on.isoformat() if line.paid_on else None,
+                "reference": line.reference,
+                "failure_reason": line.failure_reason,
+            }
             for line in payout.lines
         ],
         "paid_on": payout.paid_on.isoformat() if payout.paid_on else None,

@@ -13,11 +13,21 @@ from flask import (
 )
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
-from commissions.forms import AsOfForm, BalanceWriteOffForm, MarkPaidForm
-from commissions.models import EntryKind, EntryState
+from commissions.forms import (
+    AsOfForm,
+    BalanceWriteOffForm,
+    LineFailedForm,
+    MarkPaidForm,
+    line_form,
+)
+from commissions.models import EntryKind, EntryState, LineStatus
 from commissions.payout_csv import PAYOUT_CSV_HEADER, payout_rows
 from commissions.payouts import (
+    cancel_payout,
+    mark_line_failed,
+    mark_line_paid,
     mark_paid,
+    payout_actions,
     run_approve_due,
     run_payouts,
     write_off_balance,
@@ -147,11 +157,20 @@ def create_payout():
 @roles_required(*STAFF)
 def payout(payout_id: int):
     found = payout_with_lines(payout_id) or abort(404)
+    today = business_today()
+    open_lines = [line for line in found.lines if line.status == LineStatus.OPEN]
     return render_template(
         "referrals/payout.html",
         payout=found,
-        form=MarkPaidForm(paid_on=business_today()),
-        can_record=acting_user().has_role(*MONEY_KEEPERS),
+        form=MarkPaidForm(paid_on=today),
+        line_forms={
+            line.referrer_id: (
+                line_form(MarkPaidForm, line.referrer_id, paid_on=today),
+                line_form(LineFailedForm, line.referrer_id),
+            )
+            for line in open_lines
+        },
+        actions=payout_actions(found) if acting_user().has_role(*MONEY_KEEPERS) else frozenset(),
     )
 
 
@@ -171,6 +190,39 @@ def payout_paid(payout_id: int):
         apply_change(change, "Payout marked paid; referrers are told.")
     else:
         flash("Give the date and the reference.", "error")
+    return redirect(url_for(".payout", payout_id=payout_id))
+
+
+@bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-paid")
+@roles_required(*MONEY_KEEPERS)
+def payout_line_paid(payout_id: int, referrer_id: int):
+    form = line_form(MarkPaidForm, referrer_id)
+    if form.validate_on_submit():
+        change = partial(
+            mark_line_paid, payout_id, referrer_id, form.paid_on.data, form.reference.data
+        )
+        apply_change(change, "Line marked paid; the referrer is told.")
+    else:
+        flash("Give the date and the reference.", "error")
+    return redirect(url_for(".payout", payout_id=payout_id))
+
+
+@bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-failed")
+@roles_required(*MONEY_KEEPERS)
+def payout_line_failed(payout_id: int, referrer_id: int):
+    form = line_form(LineFailedForm, referrer_id)
+    if form.validate_on_submit():
+        change = partial(mark_line_failed, payout_id, referrer_id, form.reason.data)
+        apply_change(change, "Line marked failed; its commission goes to the next run.")
+    else:
+        flash("Say why the payment failed.", "error")
+    return redirect(url_for(".payout", payout_id=payout_id))
+
+
+@bp.post("/payouts/<int:payout_id>/cancel")
+@roles_required(*MONEY_KEEPERS)
+def payout_cancel(payout_id: int):
+    apply_change(partial(cancel_payout, payout_id), "Run cancelled; its commission is released.")
     return redirect(url_for(".payout", payout_id=payout_id))
 
 

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import BalanceWriteOffForm
-from commissions.ledger import balance_cents, paid_by_year
+from commissions.ledger import balance_cents
 from commissions.payout_csv import PAID_BY_YEAR_CSV_HEADER, paid_by_year_rows
-from commissions.queries import PaidYearQuery, referrer_ledger
+from commissions.queries import PaidYearQuery, paid_by_year, referrer_ledger
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change

@@ -29,6 +29,7 @@ SUBJECTS = {
     "became_client": "Your referral became a client",
     "commission_approved": "Commission approved",
     "payout_paid": "Your payout is on its way",
+    "payout_failed": "Your payout did not go through",
     "claim_accepted_client": "Your satisfaction guarantee claim",
     "claim_accepted_sales": "Guarantee claim accepted",
     "claim_accepted_referrer": "A referred client used the guarantee",

@@ -6,7 +6,8 @@ from functools import wraps
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from auth.ratelimit import public_write
-from commissions.ledger import balance_cents, paid_by_year, payout_lines_of, portal_ledger
+from commissions.ledger import balance_cents, payout_lines_of, portal_ledger
+from commissions.queries import paid_by_year
 from core.audit import Actor, act_as
 from core.service_errors import ServiceError
 from referrals.forms import PortalSignInForm, ReferCompanyForm

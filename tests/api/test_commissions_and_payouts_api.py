@@ -290,6 +290,17 @@ def test_bad_approve_due_requests_approve_nothing(books, referred, body, status,
 # POST /payouts, GET /payouts/{id}, GET /payouts/{id}.csv, POST /payouts/{id}/mark-paid
 
 
+def open_line(referrer_id: int, cents: int) -> dict:
+    return {
+        "referrer_id": referrer_id,
+        "amount_cents": cents,
+        "status": "open",
+        "paid_on": None,
+        "reference": None,
+        "failure_reason": None,
+    }
+
+
 def test_a_payout_run_answers_201_with_a_line_per_referrer_and_takes_their_entries(books, referred):
     referrer_id, contract = referred
     invoice = paid_invoice(books, contract)
@@ -301,7 +312,7 @@ def test_a_payout_run_answers_201_with_a_line_per_referrer_and_takes_their_entri
         "id": payout["id"],
         "as_of": books.today.isoformat(),
         "status": "open",
-        "lines": [{"referrer_id": referrer_id, "amount_cents": 20_000}],
+        "lines": [open_line(referrer_id, 20_000)],
         "paid_on": None,
         "reference": None,
     }
@@ -331,7 +342,7 @@ def test_a_referrer_is_paid_out_once_their_net_reaches_the_threshold(
     invoice = paid_invoice(books, contract, amount_cents=commission * 10)
     approve_due(books)
     lines = run_payouts(books).get_json()["lines"]
-    assert lines == ([{"referrer_id": referrer_id, "amount_cents": commission}] if paid_out else [])
+    assert lines == ([open_line(referrer_id, commission)] if paid_out else [])
     [entry] = books.commissions(invoice_id=invoice["id"])
     assert (entry["payout_id"] is not None) is paid_out
 
@@ -344,7 +355,7 @@ def test_entries_below_the_threshold_wait_for_a_later_run(books, referred):
     paid_invoice(books, contract, amount_cents=60_000)
     approve_due(books)
     payout = run_payouts(books).get_json()
-    assert payout["lines"] == [{"referrer_id": referrer_id, "amount_cents": 12_000}]
+    assert payout["lines"] == [open_line(referrer_id, 12_000)]
     assert {e["payout_id"] for e in books.commissions()} == {payout["id"]}
 
 
@@ -364,9 +375,7 @@ def test_a_suspended_referrers_approved_entries_wait_for_a_later_run(books, refe
     books.post(f"/referrers/{referrer_id}/suspend")
     assert run_payouts(books).get_json()["lines"] == []
     books.post(f"/referrers/{referrer_id}/reactivate")
-    assert run_payouts(books).get_json()["lines"] == [
-        {"referrer_id": referrer_id, "amount_cents": 20_000}
-    ]
+    assert run_payouts(books).get_json()["lines"] == [open_line(referrer_id, 20_000)]
 
 
 def test_a_payout_run_dated_tomorrow_is_422_date_in_future(books):
@@ -482,9 +491,7 @@ def test_a_claim_after_commission_was_paid_nets_against_the_next_payout(books, r
     other = books.contract(start_days_ago=LONG_AGO, code=code)
     paid_invoice(books, other, amount_cents=350_000)
     approve_due(books)
-    assert run_payouts(books).get_json()["lines"] == [
-        {"referrer_id": referrer_id, "amount_cents": 15_000}
-    ]
+    assert run_payouts(books).get_json()["lines"] == [open_line(referrer_id, 15_000)]
 
 
 def test_the_bonus_is_earned_with_the_first_fully_paid_invoice_and_reversed_with_it(app, books):

@@ -2,12 +2,13 @@
 
 A Hypothesis state machine builds a referred client with one to four invoices and then applies
 payments, refunds, write-offs, voids, a guarantee claim, approve-due, payout runs, mark-paid,
-refunds recorded sent and suspensions, valid or not, dated in the past (or tomorrow, to be
-refused). A plain model of each invoice says what its totals must be. After every step: each
-invoice's entries equal the rule on its state (the bonus on the invoice that holds it),
-recalculating posts nothing, entries only move pending → approved → paid and never change or
-leave a payout, every payout line is the sum of its entries, and a refused operation changed
-nothing."""
+lines paid or failed, cancelled runs, refunds recorded sent and suspensions, valid or not,
+dated in the past (or tomorrow, to be refused). A plain model of each invoice says what its
+totals must be. After every step: each invoice's entries equal the rule on its state (the bonus
+on the invoice that holds it), recalculating posts nothing, entries only move pending →
+approved → paid and never change or leave a payout but through a failed line or a cancelled
+run, every open or paid line is the sum of its entries, a run's status follows its lines (SPEC
+§16), and a refused operation changed nothing."""
 
 import dataclasses
 from datetime import date, timedelta
@@ -43,9 +44,23 @@ from billing.invoices import (
 from billing.models import ClaimStatus, GuaranteeClaim, Invoice, Refund, RefundStatus
 from billing.services import ContractTerms, convert_lead
 from commissions.ledger import reconcile_invoice
-from commissions.models import CommissionEntry, EntryKind, EntryState, Payout, PayoutLine
-from commissions.payouts import mark_paid, run_approve_due, run_payouts
-from commissions.rules import CopiedTerms, InvoiceState, accrual_owed, bonus_owed
+from commissions.models import (
+    CommissionEntry,
+    EntryKind,
+    EntryState,
+    LineStatus,
+    Payout,
+    PayoutLine,
+)
+from commissions.payouts import (
+    cancel_payout,
+    mark_line_failed,
+    mark_line_paid,
+    mark_paid,
+    run_approve_due,
+    run_payouts,
+)
+from commissions.rules import CopiedTerms, InvoiceState, accrual_owed, bonus_owed, run_status
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
@@ -162,6 +177,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.claimed = False
         self.suspended = False
         self.payout_ids: list[int] = []
+        self.cancelled_by_hand: set[int] = set()
         self.due_refunds: dict[int, bool] = {}
         self.numbers = iter(range(1, 1000))
 
@@ -420,17 +436,51 @@ class LedgerMachine(RuleBasedStateMachine):
             assert (lines, taken) == ([], set())
         db.session.rollback()
 
+    def _payout_and_line(self, which: int) -> tuple[int, str, str | None]:
+        """A payout of this machine, its status and its one referrer's line's (or None)."""
+        payout_id = self.payout_ids[which % len(self.payout_ids)]
+        status = db.session.scalar(sa.select(Payout.status).where(Payout.id == payout_id))
+        line = db.session.scalar(
+            sa.select(PayoutLine.status).where(PayoutLine.payout_id == payout_id)
+        )
+        db.session.rollback()
+        return payout_id, status, line
+
     @precondition(lambda self: self.payout_ids)
     @rule(which=st.integers(0, 3), days_ago=st.integers(0, 3))
     def mark_a_payout_paid(self, which, days_ago):
-        payout_id = self.payout_ids[which % len(self.payout_ids)]
-        status = db.session.scalar(sa.select(Payout.status).where(Payout.id == payout_id))
-        db.session.rollback()
+        payout_id, status, line = self._payout_and_line(which)
         day = self.today - timedelta(days=days_ago)
-        if status == "paid":
-            self._refused("illegal_transition", mark_paid, payout_id, day, "BATCH-1")
-        else:
+        if status == "open" and line == "open":
             mark_paid(payout_id, day, "BATCH-1")
+        else:
+            self._refused("illegal_transition", mark_paid, payout_id, day, "BATCH-1")
+
+    @precondition(lambda self: self.payout_ids)
+    @rule(which=st.integers(0, 3), paid=st.booleans(), days_ago=st.integers(0, 3))
+    def settle_a_line(self, which, paid, days_ago):
+        payout_id, status, line = self._payout_and_line(which)
+        if paid:
+            day = self.today - timedelta(days=days_ago)
+            action = (mark_line_paid, payout_id, self.referrer_id, day, f"LINE-{payout_id}")
+        else:
+            action = (mark_line_failed, payout_id, self.referrer_id, "Account closed")
+        if line is None:
+            self._refused("not_found", *action)
+        elif status == "open" and line == "open":
+            action[0](*action[1:])
+        else:
+            self._refused("illegal_transition", *action)
+
+    @precondition(lambda self: self.payout_ids)
+    @rule(which=st.integers(0, 3))
+    def cancel_a_payout(self, which):
+        payout_id, status, line = self._payout_and_line(which)
+        if status == "open" and line != "paid":
+            cancel_payout(payout_id)
+            self.cancelled_by_hand.add(payout_id)
+        else:
+            self._refused("illegal_transition", cancel_payout, payout_id)
 
     @rule(
         which=st.integers(0, 3),
@@ -543,8 +593,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 for name in fixed:
                     assert getattr(entry, name) == getattr(earlier, name)
                 assert RANK[entry.state] >= RANK[earlier.state]
-                if earlier.payout_id is not None:
-                    assert entry.payout_id == earlier.payout_id
+                if earlier.payout_id is not None and entry.payout_id != earlier.payout_id:
+                    assert entry.payout_id is None and entry.state == EntryState.APPROVED
+                    assert self._line_status(earlier.payout_id) == LineStatus.FAILED
             positives = [
                 other.state
                 for other in entries
@@ -563,26 +614,47 @@ class LedgerMachine(RuleBasedStateMachine):
                     assert entry.state == expected, entry
         self.seen = now
 
+    def _line_status(self, payout_id: int) -> LineStatus:
+        return db.session.scalar(
+            sa.select(PayoutLine.status).where(
+                PayoutLine.payout_id == payout_id, PayoutLine.referrer_id == self.referrer_id
+            )
+        )
+
     def payouts_hold_each_entry_once(self, entries):
-        status = dict(db.session.execute(sa.select(Payout.id, Payout.status)).all())
-        lines = db.session.execute(
-            sa.select(PayoutLine.payout_id, PayoutLine.referrer_id, PayoutLine.amount_cents)
-        ).all()
+        """An open or paid line is the sum of the entries it holds (paid with it); a failed
+        line holds none; a run's status and date follow its lines."""
+        runs = {run.id: run for run in db.session.scalars(sa.select(Payout))}
+        lines = db.session.scalars(sa.select(PayoutLine)).all()
         assert len({(line.payout_id, line.referrer_id) for line in lines}) == len(lines)
+        holders = {}
         for line in lines:
-            assert line.amount_cents == sum(
-                entry.amount_cents
+            held = [
+                entry
                 for entry in entries
                 if (entry.payout_id, entry.referrer_id) == (line.payout_id, line.referrer_id)
-            )
-        holders = {(line.payout_id, line.referrer_id) for line in lines}
+            ]
+            if line.status == LineStatus.FAILED:
+                assert held == [] and line.failure_reason
+                continue
+            holders[(line.payout_id, line.referrer_id)] = line.status
+            assert line.amount_cents == sum(entry.amount_cents for entry in held)
+            assert (line.paid_on is not None) == (line.status == LineStatus.PAID)
         for entry in entries:
             if entry.payout_id is None:
                 assert entry.state != EntryState.PAID, entry
                 continue
-            assert (entry.payout_id, entry.referrer_id) in holders, entry
-            paid = status[entry.payout_id] == "paid"
+            line_status = holders[(entry.payout_id, entry.referrer_id)]
+            paid = line_status == LineStatus.PAID
             assert entry.state == (EntryState.PAID if paid else EntryState.APPROVED), entry
+        for run_id, run in runs.items():
+            mine = [line for line in lines if line.payout_id == run_id]
+            expected = run_status(
+                [line.status.value for line in mine], cancelled=run_id in self.cancelled_by_hand
+            )
+            assert run.status == expected, (run_id, expected)
+            paid_days = [line.paid_on for line in mine if line.status == LineStatus.PAID]
+            assert run.paid_on == (max(paid_days) if expected == "paid" else None)
 
     def recalculating_posts_nothing(self, entries):
         db.session.rollback()
