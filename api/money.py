@@ -169,7 +169,7 @@ def approve_due_endpoint():
 @api_auth(*MONEY_KEEPERS)
 def create_payout():
     body = parse_body(AsOfIn, may_be_empty=True)
-    return jsonify(payout_to_dict(run_payouts(body.as_of, g.api_user))), 201
+    return jsonify(payout_to_dict(run_payouts(body.as_of, g.api_user).payout)), 201
 
 
 def _payout_or_404(payout_id: int):

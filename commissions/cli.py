@@ -35,8 +35,13 @@ def approve_due_command(as_of: str | None) -> None:
 def run_command(as_of: str | None) -> None:
     """Create a payout run from every approved entry not yet paid out."""
     try:
-        payout = run_payouts(_as_of(as_of), actor=None)
+        run = run_payouts(_as_of(as_of), actor=None)
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
+    payout = run.payout
     total = sum(line.amount_cents for line in payout.lines)
     click.echo(f"payout {payout.id}: {len(payout.lines)} lines, {total} cents")
+    for referrer, cents in run.held:
+        click.echo(
+            f"held for a tax form: referrer {referrer.id} ({referrer.full_name}), {cents} cents"
+        )

@@ -1,11 +1,13 @@
 """Approving commission and paying it out in runs (SPEC §5)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
-from auth.models import User
+from auth.models import Role, User
 from billing.rules import Refusal
 from commissions.ledger import approve_due
 from commissions.models import (
@@ -20,6 +22,7 @@ from commissions.models import (
 from commissions.rules import (
     CANCEL_RUN,
     PAY_RUN,
+    held_for_tax_form,
     line_refusal,
     run_actions,
     run_refusal,
@@ -79,14 +82,60 @@ def _take_run_lock() -> None:
         raise ServiceError("payout_run_in_progress", "Another payout run is in progress.")
 
 
+@dataclass(frozen=True)
+class PayoutRun:
+    """A new run, and the referrers held from it for want of a tax form (with the amount)."""
+
+    payout: Payout
+    held: list[tuple[Referrer, int]]
+
+
+def _year_so_far(referrer_ids: list[int], year: int) -> dict[int, int]:
+    """Per referrer, what counts towards the tax-form threshold in `year`: lines paid in it
+    and lines still open in runs of it."""
+    if not referrer_ids:
+        return {}
+    counted = sa.or_(
+        sa.and_(
+            PayoutLine.status == LineStatus.PAID, sa.extract("year", PayoutLine.paid_on) == year
+        ),
+        sa.and_(PayoutLine.status == LineStatus.OPEN, sa.extract("year", Payout.as_of) == year),
+    )
+    query = (
+        sa.select(PayoutLine.referrer_id, sa.func.sum(PayoutLine.amount_cents))
+        .join(Payout, Payout.id == PayoutLine.payout_id)
+        .where(PayoutLine.referrer_id.in_(referrer_ids), counted)
+        .group_by(PayoutLine.referrer_id)
+    )
+    return {referrer_id: int(cents) for referrer_id, cents in db.session.execute(query)}
+
+
+def _tell_about_hold(referrer: Referrer, cents: int, threshold_cents: int) -> None:
+    context = {
+        "referrer": referrer,
+        "cents": cents,
+        "threshold_cents": threshold_cents,
+        "portal_url": absolute_url("portal.home"),
+        "referrer_url": absolute_url("referrals_staff.referrer", referrer_id=referrer.id),
+    }
+    enqueue("tax_form_needed", referrer.email, context)
+    finance = db.session.scalars(
+        sa.select(User.email).where(User.role == Role.FINANCE, User.active.is_(True))
+    )
+    for email in finance:
+        enqueue("payout_held", email, context)
+
+
 @use_case
-def run_payouts(as_of: date | None, actor: User | None) -> Payout:
+def run_payouts(as_of: date | None, actor: User | None) -> PayoutRun:
     """Every approved entry in no payout, per referrer; a referrer whose net reaches the
-    threshold gets a line, the others (and every suspended referrer) wait for a later run."""
+    threshold gets a line, the others (and every suspended referrer) wait for a later run,
+    as does a line held for a tax form (the referrer and finance are emailed)."""
     as_of = as_of or business_today()
     _not_in_future(as_of)
     _take_run_lock()
     threshold = current_terms().payout_threshold_cents
+    tax_threshold = current_app.config["TAX_FORM_THRESHOLD_CENTS"]
     rows = db.session.execute(
         sa.select(CommissionEntry.id, CommissionEntry.referrer_id, CommissionEntry.amount_cents)
         .join(Referrer, Referrer.id == CommissionEntry.referrer_id)
@@ -98,17 +147,30 @@ def run_payouts(as_of: date | None, actor: User | None) -> Payout:
         .with_for_update(of=CommissionEntry)
     ).all()
     by_referrer: dict[int, list] = defaultdict(list)
-    lines: list[int] = []
     for entry_id, referrer_id, amount in rows:
         by_referrer[referrer_id].append((entry_id, amount))
+    nets = {
+        referrer: sum(amount for _, amount in entries) for referrer, entries in by_referrer.items()
+    }
+    payable = sorted(r for r, net in nets.items() if net > 0 and net >= threshold)
+    referrers = {
+        referrer.id: referrer
+        for referrer in db.session.scalars(sa.select(Referrer).where(Referrer.id.in_(payable)))
+    }
+    year_so_far = _year_so_far(payable, as_of.year)
     payout = Payout(as_of=as_of, created_by_id=actor.id if actor else None)
     db.session.add(payout)
     db.session.flush()
-    for referrer_id, entries in sorted(by_referrer.items()):
-        net = sum(amount for _, amount in entries)
-        if net <= 0 or net < threshold:
+    lines: list[int] = []
+    held: list[tuple[Referrer, int]] = []
+    for referrer_id in payable:
+        net, referrer = nets[referrer_id], referrers[referrer_id]
+        on_file = referrer.tax_form_on_file_on is not None
+        if held_for_tax_form(year_so_far.get(referrer_id, 0), net, on_file, tax_threshold):
+            held.append((referrer, net))
+            _tell_about_hold(referrer, net, tax_threshold)
             continue
-        ids = [entry_id for entry_id, _ in entries]
+        ids = [entry_id for entry_id, _ in by_referrer[referrer_id]]
         taken = db.session.execute(
             sa.update(CommissionEntry)
             .where(CommissionEntry.id.in_(ids), CommissionEntry.payout_id.is_(None))
@@ -128,10 +190,11 @@ def run_payouts(as_of: date | None, actor: User | None) -> Payout:
                 "status": PayoutStatus.OPEN,
                 "lines": len(lines),
                 "amount_cents": sum(lines),
+                "held_for_tax_form": [referrer.id for referrer, _ in held] or None,
             }
         ),
     )
-    return payout
+    return PayoutRun(payout, held)
 
 
 def get_payout(payout_id: int) -> Payout | None:

@@ -2,6 +2,8 @@
 filters, and every relationship a list shows loaded with it (a page's statement count does not
 grow with its rows)."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import joinedload, selectinload
@@ -70,9 +72,25 @@ def referrer_ledger(referrer_id: int) -> list[CommissionEntry]:
     return list(db.session.scalars(entries))
 
 
-def recent_payouts(limit: int) -> list[Payout]:
+@dataclass(frozen=True)
+class RunSummary:
+    """A run on the runs page: its lines paid or still open (a failed line's money went back
+    to the referrer's balance), their total, and how many lines failed."""
+
+    payout: Payout
+    lines: int
+    total_cents: int
+    failed: int
+
+
+def recent_payouts(limit: int) -> list[RunSummary]:
     query = sa.select(Payout).options(selectinload(Payout.lines)).order_by(Payout.id.desc())
-    return list(db.session.scalars(query.limit(limit)))
+    summaries = []
+    for payout in db.session.scalars(query.limit(limit)):
+        kept = [line for line in payout.lines if line.status != LineStatus.FAILED]
+        total = sum(line.amount_cents for line in kept)
+        summaries.append(RunSummary(payout, len(kept), total, len(payout.lines) - len(kept)))
+    return summaries
 
 
 def payout_with_lines(payout_id: int) -> Payout | None:

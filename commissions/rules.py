@@ -141,3 +141,12 @@ def run_actions(run: str, line_statuses: list[str]) -> frozenset[str]:
         for action in (PAY_RUN, CANCEL_RUN)
         if run_refusal(action, run, line_statuses) is None
     )
+
+
+def held_for_tax_form(
+    year_cents: int, line_cents: int, tax_form_on_file: bool, threshold_cents: int
+) -> bool:
+    """SPEC §16: a line is held when its referrer has no tax form on file and the year's
+    total (lines paid in the run's year, lines still open in runs of that year) plus this
+    line reaches the reporting threshold."""
+    return not tax_form_on_file and year_cents + line_cents >= threshold_cents

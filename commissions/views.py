@@ -5,6 +5,7 @@ from functools import partial
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -41,6 +42,7 @@ from commissions.queries import (
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
+from core.money import format_cents
 from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
@@ -144,13 +146,20 @@ def create_payout():
         flash("Give a business date.", "error")
         return redirect(url_for(".payouts"))
     try:
-        payout = run_payouts(form.as_of.data, acting_user())
+        run = run_payouts(form.as_of.data, acting_user())
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for(".payouts"))
-    lines = len(payout.lines)
+    lines = len(run.payout.lines)
     flash(f"Payout run created with {lines} {'line' if lines == 1 else 'lines'}.", "success")
-    return redirect(url_for(".payout", payout_id=payout.id))
+    for referrer, cents in run.held:
+        amount = format_cents(cents, current_app.config["CURRENCY"])
+        flash(
+            f"{referrer.full_name}'s {amount} is held: no tax form on file. Record it on "
+            "their page; the next run pays it.",
+            "error",
+        )
+    return redirect(url_for(".payout", payout_id=run.payout.id))
 
 
 @bp.get("/payouts/<int:payout_id>")

@@ -30,6 +30,8 @@ SUBJECTS = {
     "commission_approved": "Commission approved",
     "payout_paid": "Your payout is on its way",
     "payout_failed": "Your payout did not go through",
+    "tax_form_needed": "We need your tax form to pay you",
+    "payout_held": "A payout is held: no tax form on file",
     "claim_accepted_client": "Your satisfaction guarantee claim",
     "claim_accepted_sales": "Guarantee claim accepted",
     "claim_accepted_referrer": "A referred client used the guarantee",

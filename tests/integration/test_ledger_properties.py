@@ -421,7 +421,7 @@ class LedgerMachine(RuleBasedStateMachine):
             not self.suspended and net > 0 and net >= self.app.config["PAYOUT_THRESHOLD_CENTS"]
         )
         db.session.rollback()
-        payout_id = run_payouts(self.today - timedelta(days=days_ago), self.admin).id
+        payout_id = run_payouts(self.today - timedelta(days=days_ago), self.admin).payout.id
         self.payout_ids.append(payout_id)
         lines = db.session.execute(
             sa.select(PayoutLine.referrer_id, PayoutLine.amount_cents).where(

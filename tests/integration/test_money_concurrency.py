@@ -254,7 +254,7 @@ def test_parallel_payout_runs_never_pay_an_entry_twice(app, db):
     )
     assert approved == {referrers[1]: 30_000, referrers[2]: 4_999}, "only the first reaches"
 
-    results, errors = run_together(app, THREADS, lambda _: run_payouts(None, None).id)
+    results, errors = run_together(app, THREADS, lambda _: run_payouts(None, None).payout.id)
 
     on_postgresql = db.engine.dialect.name == "postgresql"
     assert codes(errors) == (["payout_run_in_progress"] * len(errors) if on_postgresql else [])

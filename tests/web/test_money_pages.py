@@ -12,14 +12,15 @@ from billing.models import Contract, Invoice, Refund
 from commissions.models import CommissionEntry, Payout
 from core.today import business_today
 from notifications.models import OutboxMessage
-from referrals.services import decide, sign_up
+from referrals.services import decide, record_tax_form, sign_up
 
 
 @pytest.fixture
 def referred_contract(client, db, make_user, make_lead):
-    """A referred lead converted by sales with `start` days ago as its start date."""
+    """A referred lead converted by sales with `start` days ago as its start date; its
+    referrer's tax form is on file unless `tax_form` is false."""
 
-    def make(days_ago: int, company: str):
+    def make(days_ago: int, company: str, tax_form: bool = True):
         admin = make_user("admin")
         referrer = sign_up(
             {
@@ -32,6 +33,8 @@ def referred_contract(client, db, make_user, make_lead):
             }
         ).referrer
         decide(referrer.id, "approve", admin)
+        if tax_form:
+            record_tax_form(referrer.id, business_today(), business_today())
         lead = make_lead(
             email=f"cto@{company}.example", company=company, referral_code=referrer.code
         )
@@ -329,3 +332,113 @@ def test_the_referrer_contract_and_claim_lists_export_as_csv(client, login_as, r
         "guarantee_window_closed",
         "'=cmd|late",
     )
+
+
+def _approved_run(client, db, login_as, referred_contract, companies):
+    """A payout run with a line for each company's referrer (finance signed in)."""
+    made = [referred_contract(days_ago=90, company=company) for company in companies]
+    login_as("finance")
+    for n, (_, contract) in enumerate(made):
+        invoice_id = record_invoice(client, contract, f"INV-L{n}", amount="20000", days_ago=80)
+        client.post(
+            f"/dashboard/invoices/{invoice_id}/payments",
+            data={"amount": "20000", "paid_on": (business_today() - timedelta(days=70))},
+        )
+    client.post("/dashboard/commissions/approve-due", data={"as_of": business_today()})
+    response = client.post("/dashboard/payouts", data={"as_of": business_today()})
+    return response.headers["Location"], [referrer for referrer, _ in made]
+
+
+def test_finance_pays_one_line_and_marks_the_other_failed_on_the_payout_page(
+    client, db, login_as, referred_contract, outbox
+):
+    page_url, (rita, sam) = _approved_run(client, db, login_as, referred_contract, ["kappa", "mu"])
+    page = client.get(page_url).get_data(as_text=True)
+    assert page.count("Mark this line paid") == 2 and "Cancel the run" in page
+    payout = db.session.scalar(sa.select(Payout))
+    response = client.post(
+        f"/dashboard/payouts/{payout.id}/lines/{rita.id}/mark-paid",
+        data={f"line-{rita.id}-paid_on": business_today(), f"line-{rita.id}-reference": "W-1"},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Line marked paid; the referrer is told." in page
+    assert page.count("Mark this line paid") == 1 and "Cancel the run" not in page
+    client.post(
+        f"/dashboard/payouts/{payout.id}/lines/{sam.id}/mark-failed",
+        data={f"line-{sam.id}-reason": "The account is closed."},
+    )
+    page = client.get(page_url).get_data(as_text=True)
+    assert "The account is closed." in page and "Mark this line paid" not in page
+    assert ">paid</strong>" in page
+    runs = client.get("/dashboard/payouts").get_data(as_text=True)
+    assert "<td>1 (1 failed)</td>" in runs and "<td>$2,000.00</td>" in runs
+    assert [m.to_address for m in outbox("payout_paid")] == [rita.email]
+    assert [m.to_address for m in outbox("payout_failed")] == [sam.email]
+    db.session.expire_all()
+    states = dict(
+        db.session.execute(
+            sa.select(CommissionEntry.referrer_id, CommissionEntry.state).where(
+                CommissionEntry.payout_id.is_(None)
+            )
+        ).all()
+    )
+    assert {k: v.value for k, v in states.items()} == {sam.id: "approved"}
+
+
+def test_a_line_form_without_a_reason_changes_nothing(
+    client, db, login_as, referred_contract, outbox
+):
+    page_url, (rita,) = _approved_run(client, db, login_as, referred_contract, ["nu"])
+    payout = db.session.scalar(sa.select(Payout))
+    response = client.post(
+        f"/dashboard/payouts/{payout.id}/lines/{rita.id}/mark-failed",
+        data={f"line-{rita.id}-reason": " "},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Say why the payment failed." in page
+    assert outbox("payout_failed") == []
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).lines[0].status.value == "open"
+
+
+def test_cancelling_a_run_on_its_page_releases_its_commission(
+    client, db, login_as, referred_contract
+):
+    page_url, (rita,) = _approved_run(client, db, login_as, referred_contract, ["xi"])
+    payout = db.session.scalar(sa.select(Payout))
+    response = client.post(f"/dashboard/payouts/{payout.id}/cancel")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Run cancelled; its commission is released." in page
+    assert "The run was cancelled." in page and "Cancel the run" not in page
+    db.session.expire_all()
+    entry = db.session.scalar(sa.select(CommissionEntry))
+    assert (entry.payout_id, entry.state.value) == (None, "approved")
+
+
+def test_sales_see_a_run_but_are_offered_no_payment_forms(client, db, login_as, referred_contract):
+    page_url, (rita,) = _approved_run(client, db, login_as, referred_contract, ["omicron"])
+    payout = db.session.scalar(sa.select(Payout))
+    client.post("/logout")
+    login_as("sales")
+    page = client.get(page_url).get_data(as_text=True)
+    assert rita.full_name in page
+    assert "Mark this line paid" not in page and "Cancel the run" not in page
+    assert client.post(f"/dashboard/payouts/{payout.id}/cancel").status_code == 403
+
+
+def test_a_run_tells_finance_whose_line_is_held_for_a_tax_form(
+    client, db, login_as, referred_contract, outbox
+):
+    referrer, contract = referred_contract(days_ago=90, company="pi", tax_form=False)
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-P1", amount="20000", days_ago=80)
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "20000", "paid_on": (business_today() - timedelta(days=70))},
+    )
+    client.post("/dashboard/commissions/approve-due", data={"as_of": business_today()})
+    response = client.post("/dashboard/payouts", data={"as_of": business_today()})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Payout run created with 0 lines." in page
+    assert f"{referrer.full_name}&#39;s $2,000.00 is held: no tax form on file." in page
+    assert [m.to_address for m in outbox("tax_form_needed")] == [referrer.email]
