@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from billing.models import Client, Contract, Invoice, InvoiceStatus
 from billing.services import first_contract
 from commissions.models import (
+    CANCELLED_REASON,
     CommissionEntry,
     EntryKind,
     EntryState,
     LineStatus,
-    Payout,
     PayoutLine,
 )
 from commissions.rules import (
@@ -261,16 +261,26 @@ def portal_ledger(referrer_id: int) -> list[dict]:
     ]
 
 
-def payout_lines_of(referrer_id: int) -> list[tuple[Payout, PayoutLine]]:
-    """The referrer's payments, made or being prepared (a failed line's money is back in the
-    approved balance, and the referrer was emailed why)."""
+def payout_lines_of(referrer_id: int) -> list[tuple[int, str]]:
+    """The referrer's payouts as (cents, what happened), newest first. A line failed because
+    its run was cancelled is left out: the referrer was never told of that run."""
     query = (
-        sa.select(Payout, PayoutLine)
-        .join(PayoutLine, PayoutLine.payout_id == Payout.id)
+        sa.select(PayoutLine)
         .where(
             PayoutLine.referrer_id == referrer_id,
-            PayoutLine.status != LineStatus.FAILED,
+            sa.or_(
+                PayoutLine.failure_reason.is_(None),
+                PayoutLine.failure_reason != CANCELLED_REASON,
+            ),
         )
-        .order_by(Payout.id.desc())
+        .order_by(PayoutLine.payout_id.desc())
     )
-    return [(payout, line) for payout, line in db.session.execute(query)]
+    return [(line.amount_cents, _line_outcome(line)) for line in db.session.scalars(query)]
+
+
+def _line_outcome(line: PayoutLine) -> str:
+    if line.status == LineStatus.PAID:
+        return f"paid on {line.paid_on.isoformat()}"
+    if line.status == LineStatus.FAILED:
+        return "transfer failed, will be retried"
+    return "being prepared"

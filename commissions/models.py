@@ -38,6 +38,10 @@ class LineStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+CANCELLED_REASON = "The run was cancelled."
+"""The failure reason of the lines a cancelled run left open (the referrer was never told)."""
+
+
 class CommissionEntry(db.Model):
     """The append-only ledger. `for_bonus` tells a bonus and its reversal from the
     commission on the invoice. `sequence` numbers an invoice's entries: two concurrent

@@ -11,6 +11,7 @@ from auth.models import Role, User
 from billing.rules import Refusal
 from commissions.ledger import approve_due
 from commissions.models import (
+    CANCELLED_REASON,
     CommissionEntry,
     EntryKind,
     EntryState,
@@ -344,9 +345,6 @@ def mark_line_failed(payout_id: int, referrer_id: int, reason: str) -> Payout:
     )
     _settle_run(payout)
     return payout
-
-
-CANCELLED_REASON = "The run was cancelled."
 
 
 @use_case

@@ -239,7 +239,7 @@ def test_finance_approves_due_commission_runs_a_payout_exports_it_and_marks_it_p
     lines = page.locator("table tbody tr")
     expect(lines).to_have_count(1)
     expect(lines.locator("td")).to_have_text(
-        ["Rita Moreno", "payouts@brightside.example", "$1,000.00"]
+        ["Rita Moreno", "$1,000.00", "open", "", "payouts@brightside.example"]
     )
     expect(page.locator("hgroup")).to_contain_text(f"as of {today.isoformat()} · open")
     screenshot(page, "payout-open")
@@ -258,14 +258,28 @@ def test_finance_approves_due_commission_runs_a_payout_exports_it_and_marks_it_p
         "payout_email",
         "amount_cents",
         "amount",
+        "status",
+        "paid_on",
+        "reference",
+        "failure_reason",
     ]
     assert len(rows) == 2
     assert rows[1][:2] == [str(payout_id), today.isoformat()]
-    assert rows[1][3:] == ["Rita Moreno", "payouts@brightside.example", "100000", "1000.00"]
+    assert rows[1][3:] == [
+        "Rita Moreno",
+        "payouts@brightside.example",
+        "100000",
+        "1000.00",
+        "open",
+        "",
+        "",
+        "",
+    ]
 
-    expect(page.get_by_label("Paid on")).to_have_value(today.isoformat())
-    page.get_by_label("Reference").fill("BATCH-2026-07")
-    page.get_by_role("button", name="Mark paid").click()
+    whole_run = page.locator("form", has=page.get_by_role("button", name="Mark paid"))
+    expect(whole_run.get_by_label("Paid on")).to_have_value(today.isoformat())
+    whole_run.get_by_label("Reference").fill("BATCH-2026-07")
+    whole_run.get_by_role("button", name="Mark paid").click()
     expect(page.get_by_role("status")).to_have_text("Payout marked paid; referrers are told.")
     expect(page.locator("hgroup")).to_contain_text(
         f"paid on {today.isoformat()} (ref BATCH-2026-07)"

@@ -442,3 +442,42 @@ def test_a_run_tells_finance_whose_line_is_held_for_a_tax_form(
     assert "Payout run created with 0 lines." in page
     assert f"{referrer.full_name}&#39;s $2,000.00 is held: no tax form on file." in page
     assert [m.to_address for m in outbox("tax_form_needed")] == [referrer.email]
+
+
+def _portal_page(client, db, referrer) -> str:
+    client.post("/logout")
+    client.post("/portal/sign-in", data={"email": referrer.email})
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body_text)
+        .where(OutboxMessage.event == "portal_sign_in", OutboxMessage.to_address == referrer.email)
+        .order_by(OutboxMessage.id.desc())
+    )
+    link = next(w for w in body.split() if "/portal/sign-in/" in w)
+    client.post(link.replace("http://testserver.example", ""))
+    return client.get("/portal").get_data(as_text=True)
+
+
+def test_the_portal_shows_paid_failed_and_yearly_payouts_but_not_cancelled_runs(
+    client, db, login_as, referred_contract
+):
+    page_url, (rita, sam) = _approved_run(client, db, login_as, referred_contract, ["rho", "tau"])
+    payout = db.session.scalar(sa.select(Payout))
+    today = business_today()
+    client.post(
+        f"/dashboard/payouts/{payout.id}/lines/{rita.id}/mark-paid",
+        data={f"line-{rita.id}-paid_on": today, f"line-{rita.id}-reference": "W-1"},
+    )
+    client.post(
+        f"/dashboard/payouts/{payout.id}/lines/{sam.id}/mark-failed",
+        data={f"line-{sam.id}-reason": "Account closed."},
+    )
+    client.post("/dashboard/payouts", data={"as_of": today})
+    second = db.session.scalars(sa.select(Payout).order_by(Payout.id.desc())).first()
+    client.post(f"/dashboard/payouts/{second.id}/cancel")
+
+    rita_page = _portal_page(client, db, rita)
+    assert f"$2,000.00 · paid on {today.isoformat()}" in rita_page
+    assert f"Paid by calendar year: {today.year} $2,000.00" in rita_page
+    sam_page = _portal_page(client, db, sam)
+    assert sam_page.count("$2,000.00 · transfer failed, will be retried") == 1
+    assert "being prepared" not in sam_page and "Paid by calendar year" not in sam_page
