@@ -161,6 +161,8 @@ def register_blueprints(app: Flask) -> None:
     from notifications.views import bp as outbox_bp
     from notifications.webhook_views import bp as webhooks_bp
     from portal.views import bp as portal_bp
+    from privacy.cli import bp as privacy_cli_bp
+    from privacy.views import bp as privacy_staff_bp
     from referrals.views import bp as referrals_public_bp
 
     for blueprint in (
@@ -179,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
         outbox_bp,
         webhooks_bp,
         audit_staff_bp,
+        privacy_staff_bp,
         api_bp,
         users_bp,
         tokens_bp,
@@ -186,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
         commissions_bp,
         payouts_bp,
         demo_bp,
+        privacy_cli_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -7,6 +7,7 @@ STATUS_BY_CODE = {
     "duplicate": 409,
     "idempotency_conflict": 409,
     "payout_run_in_progress": 409,
+    "balance_outstanding": 409,
     "rate_limited": 429,
 }
 
