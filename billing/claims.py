@@ -28,6 +28,7 @@ from billing.services import (
     cancel_reminder,
     contract_state,
     first_contract,
+    lock_client_of,
     primary_contact,
 )
 from billing.signals import claim_accepted, invoice_changed
@@ -76,6 +77,7 @@ def _record_claim(
 ) -> GuaranteeClaim:
     """Kept either way. A concurrent claim accepted first (the one-per-client unique index)
     makes the retry keep this one as rejected."""
+    lock_client_of(contract_id)
     contract = db.session.scalar(
         sa.select(Contract).where(Contract.id == contract_id).with_for_update()
     )

@@ -19,7 +19,12 @@ from billing.models import (
 )
 from billing.rules import ADD_INVOICE, PAYMENT, VOID, WRITE_OFF, invoice_refusal
 from billing.serialize import invoice_to_dict
-from billing.services import check_currency, raise_refusal, refuse_unless_allowed
+from billing.services import (
+    check_currency,
+    lock_client_of,
+    raise_refusal,
+    refuse_unless_allowed,
+)
 from billing.signals import invoice_changed
 from core import audit
 from core.audit import changed, created
@@ -90,6 +95,7 @@ def _refuse_unless_allowed(action: str, invoice: Invoice) -> None:
 def lock_invoice(invoice_id: int) -> Invoice:
     """The invoice's row lock, with the refunds its answer lists (loaded inside the
     transaction: the answer is built from memory after the commit)."""
+    lock_client_of(sa.select(Invoice.contract_id).where(Invoice.id == invoice_id).scalar_subquery())
     invoice = db.session.scalar(
         sa.select(Invoice)
         .where(Invoice.id == invoice_id)
@@ -133,6 +139,7 @@ class InvoiceInput:
 
 def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
     def work() -> Recorded:
+        lock_client_of(contract_id)
         contract = db.session.scalar(
             sa.select(Contract).where(Contract.id == contract_id).with_for_update()
         )

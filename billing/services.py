@@ -293,7 +293,17 @@ def contract_state(contract: Contract) -> dict:
     }
 
 
+def lock_client_of(contract_id: sa.ColumnElement | int) -> None:
+    """Row-lock the client of a contract before any of its contracts or invoices: every
+    money event takes its locks in this order (client, contract, invoice), so a commission
+    cap reconciling all the client's invoices (SPEC §16) cannot deadlock with another event
+    of the same client (PostgreSQL; SQLite writes one at a time)."""
+    client_id = sa.select(Contract.client_id).where(Contract.id == contract_id).scalar_subquery()
+    db.session.execute(sa.select(Client.id).where(Client.id == client_id).with_for_update())
+
+
 def _lock_contract(contract_id: int) -> Contract:
+    lock_client_of(contract_id)
     contract = db.session.scalar(
         sa.select(Contract).where(Contract.id == contract_id).with_for_update()
     )

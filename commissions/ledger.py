@@ -10,6 +10,7 @@ from billing.models import Client, Contract, Invoice, InvoiceStatus
 from billing.services import first_contract
 from commissions.models import (
     CANCELLED_REASON,
+    BonusHolder,
     CommissionEntry,
     EntryKind,
     EntryState,
@@ -22,6 +23,7 @@ from commissions.rules import (
     accrual_owed,
     approvable,
     bonus_owed,
+    capped,
     expected_payable_on,
 )
 from commissions.serialize import entry_to_dict
@@ -55,15 +57,34 @@ def invoice_entries(invoice_id: int) -> list[CommissionEntry]:
     return list(db.session.scalars(query))
 
 
-def _holds_bonus(invoice: Invoice, client_id: int, entries: list[CommissionEntry]) -> bool:
-    if any(entry.kind == EntryKind.BONUS for entry in entries):
-        return True
-    if invoice.status != InvoiceStatus.PAID:
-        return False
-    other_bonus = sa.select(CommissionEntry.id).where(
-        CommissionEntry.client_id == client_id, CommissionEntry.kind == EntryKind.BONUS
+def _bonus_holder(invoice: Invoice, client_id: int, terms: CopiedTerms) -> int | None:
+    """The id of the invoice holding the client's bonus: recorded the first time one of its
+    invoices is fully paid with money kept (an invoice already refunded in full when it
+    became paid does not count, and the bonus waits for the next one)."""
+    holder = db.session.get(BonusHolder, client_id)
+    if holder is not None:
+        return holder.invoice_id
+    if (
+        terms.bonus_cents
+        and invoice.status == InvoiceStatus.PAID
+        and bonus_owed(_state(invoice), terms, holds_the_bonus=True)
+    ):
+        db.session.add(BonusHolder(client_id=client_id, invoice_id=invoice.id))
+        db.session.flush()
+        return invoice.id
+    return None
+
+
+def _client_invoices(client_id: int) -> list[Invoice]:
+    """In the cap's order (SPEC §16): issue date, then id. The client row lock every money
+    event takes first (billing.services.lock_client_of) keeps them still meanwhile."""
+    query = (
+        sa.select(Invoice)
+        .join(Contract, Contract.id == Invoice.contract_id)
+        .where(Contract.client_id == client_id)
+        .order_by(Invoice.issue_date, Invoice.id)
     )
-    return db.session.scalar(other_bonus.limit(1)) is None
+    return list(db.session.scalars(query))
 
 
 def reconcile_on_change(invoice: Invoice) -> None:
@@ -73,23 +94,46 @@ def reconcile_on_change(invoice: Invoice) -> None:
 
 
 def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
-    """Post what the rule owes on this invoice minus what its entries already hold; posting
-    nothing when they agree, so it is safe to run after every event and again."""
-    contract = invoice.contract
-    first = first_contract(contract.client_id)
+    """Post what the rule owes minus what the entries already hold, posting nothing when
+    they agree, so it is safe to run after every event and again. Without a cap only this
+    invoice can change; under a cap every invoice of the client is reconciled, as a change
+    to one moves the shares of those after it."""
+    client_id = invoice.contract.client_id
+    first = first_contract(client_id)
     referred = contract_referral(first)
     if referred is None:
         return []
     lead, _referrer = referred
     terms = CopiedTerms(
-        lead.commission_rate_bp, lead.commission_months, lead.commission_bonus_cents or 0
+        lead.commission_rate_bp,
+        lead.commission_months,
+        lead.commission_bonus_cents or 0,
+        lead.commission_cap_cents,
     )
+    holder = _bonus_holder(invoice, client_id, terms)
+    invoices = [invoice] if terms.cap_cents is None else _client_invoices(client_id)
+    owed = []
+    for each in invoices:
+        state = _state(each)
+        owed += [
+            accrual_owed(state, terms, first.start_date),
+            bonus_owed(state, terms, holds_the_bonus=each.id == holder),
+        ]
+    shares = capped(owed, terms.cap_cents)
+    posted = []
+    for index, each in enumerate(invoices):
+        targets = {False: shares[2 * index], True: shares[2 * index + 1]}
+        posted += _post_differences(each, lead.referrer_id, client_id, targets)
+    db.session.flush()
+    return posted
+
+
+def _post_differences(
+    invoice: Invoice, referrer_id: int, client_id: int, targets: dict[bool, int]
+) -> list[CommissionEntry]:
+    """An entry for each of the invoice's commission and bonus whose entries do not yet
+    sum to its target."""
     entries = invoice_entries(invoice.id)
-    state = _state(invoice)
-    targets = {
-        False: accrual_owed(state, terms, first.start_date),
-        True: bonus_owed(state, terms, _holds_bonus(invoice, contract.client_id, entries)),
-    }
     posted = []
     sequence = max((entry.sequence or 0 for entry in entries), default=0)
     for for_bonus, target in targets.items():
@@ -99,8 +143,8 @@ def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
             continue
         sequence += 1
         entry = CommissionEntry(
-            referrer_id=lead.referrer_id,
-            client_id=contract.client_id,
+            referrer_id=referrer_id,
+            client_id=client_id,
             invoice_id=invoice.id,
             sequence=sequence,
             kind=_kind(difference, for_bonus),
@@ -112,7 +156,6 @@ def reconcile_invoice(invoice: Invoice) -> list[CommissionEntry]:
             entry.approved_at = utcnow()
         db.session.add(entry)
         posted.append(entry)
-    db.session.flush()
     return posted
 
 

@@ -113,3 +113,14 @@ class PayoutLine(db.Model):
     failure_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     referrer: Mapped[Referrer] = orm.relationship()
+
+
+class BonusHolder(db.Model):
+    """The invoice that holds a client's flat bonus (SPEC §5): the first of its invoices to
+    be fully paid with money kept. Recorded then, even if a commission cap leaves the bonus
+    nothing, so the bonus never moves to another invoice."""
+
+    __tablename__ = "commission_bonus_holders"
+
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"))

@@ -43,6 +43,7 @@ class CopiedTerms:
     rate_bp: int
     months: int
     bonus_cents: int
+    cap_cents: int | None = None
 
 
 def accrual_owed(invoice: InvoiceState, terms: CopiedTerms, first_contract_start: date) -> int:
@@ -150,3 +151,18 @@ def held_for_tax_form(
     total (lines paid in the run's year, lines still open in runs of that year) plus this
     line reaches the reporting threshold."""
     return not tax_form_on_file and year_cents + line_cents >= threshold_cents
+
+
+def capped(owed: list[int], cap_cents: int | None) -> list[int]:
+    """SPEC §16's commission cap per client: `owed` holds what each share would earn
+    uncapped, in the client's order (invoices by issue date and id; on each its commission,
+    then its bonus); each share earns what the cap leaves, so the one that crosses it earns
+    only the rest and those after it nothing. No cap: `owed` as it is."""
+    if cap_cents is None:
+        return list(owed)
+    left, shares = cap_cents, []
+    for amount in owed:
+        share = min(amount, max(left, 0))
+        shares.append(share)
+        left -= share
+    return shares

@@ -79,6 +79,7 @@ class Lead(db.Model):
     commission_rate_bp: Mapped[int | None]
     commission_months: Mapped[int | None]
     commission_bonus_cents: Mapped[int | None]
+    commission_cap_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     terms_version: Mapped[str | None] = mapped_column(sa.String(50))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"))

@@ -94,6 +94,13 @@ class ProgramSettingsForm(FlaskForm):
     hold_days = IntegerField(
         "Days held after the guarantee", validators=[InputRequired(), NumberRange(min=0, max=365)]
     )
+    cap_cents = IntegerField(
+        "Most commission one client can earn (cents; empty: no cap)",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10**12, message="A whole number of cents, 0 or more."),
+        ],
+    )
 
 
 class RateOverrideForm(FlaskForm):

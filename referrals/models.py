@@ -93,5 +93,6 @@ class ProgramSettings(db.Model):
     bonus_cents: Mapped[int]
     payout_threshold_cents: Mapped[int]
     hold_days: Mapped[int]
+    cap_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -287,6 +287,7 @@ def _attach(lead: Lead, referrer: Referrer) -> None:
     )
     lead.commission_months = terms.commission_months
     lead.commission_bonus_cents = terms.bonus_cents
+    lead.commission_cap_cents = terms.cap_cents
     lead.terms_version = referrer.terms_version
 
 
@@ -294,6 +295,7 @@ def _detach(lead: Lead) -> None:
     lead.referrer_id = None
     lead.attribution_status, lead.attribution_reason = AttributionStatus.NONE, None
     lead.commission_rate_bp = lead.commission_months = lead.commission_bonus_cents = None
+    lead.commission_cap_cents = None
     lead.terms_version = None
 
 

@@ -20,6 +20,8 @@ class ProgramTerms:
     bonus_cents: int
     payout_threshold_cents: int
     hold_days: int
+    cap_cents: int | None = None
+    """The most a client's commission may total (SPEC §16); None: no cap."""
 
 
 def current_terms() -> ProgramTerms:
@@ -31,6 +33,7 @@ def current_terms() -> ProgramTerms:
             row.bonus_cents,
             row.payout_threshold_cents,
             row.hold_days,
+            row.cap_cents,
         )
     config = current_app.config
     return ProgramTerms(
@@ -39,6 +42,7 @@ def current_terms() -> ProgramTerms:
         config["COMMISSION_BONUS_CENTS"],
         config["PAYOUT_THRESHOLD_CENTS"],
         config["COMMISSION_HOLD_DAYS"],
+        config["COMMISSION_CAP_CENTS"],
     )
 
 
@@ -55,6 +59,7 @@ def save_terms(terms: ProgramTerms, actor: User) -> ProgramTerms:
     row.bonus_cents = terms.bonus_cents
     row.payout_threshold_cents = terms.payout_threshold_cents
     row.hold_days = terms.hold_days
+    row.cap_cents = terms.cap_cents
     row.updated_by_id = actor.id
     db.session.flush()
     changes = changed(before, asdict(terms))

@@ -1,11 +1,13 @@
 """The commission ledger under any sequence of money events, on a real database (SPEC §4, §5).
 
-A Hypothesis state machine builds a referred client with one to four invoices and then applies
+A Hypothesis state machine builds a referred client (capped or not) with one to four invoices and
+then applies
 payments, refunds, write-offs, voids, a guarantee claim, approve-due, payout runs, mark-paid,
 lines paid or failed, cancelled runs, refunds recorded sent and suspensions, valid or not,
 dated in the past (or tomorrow, to be refused). A plain model of each invoice says what its
 totals must be. After every step: each invoice's entries equal the rule on its state (the bonus
-on the invoice that holds it), recalculating posts nothing, entries only move pending →
+on the invoice that holds it; under a commission cap, the shares the cap leaves in issue-date
+order), recalculating posts nothing, entries only move pending →
 approved → paid and never change or leave a payout but through a failed line or a cancelled
 run, every open or paid line is the sum of its entries, a run's status follows its lines (SPEC
 §16), and a refused operation changed nothing."""
@@ -60,7 +62,14 @@ from commissions.payouts import (
     run_approve_due,
     run_payouts,
 )
-from commissions.rules import CopiedTerms, InvoiceState, accrual_owed, bonus_owed, run_status
+from commissions.rules import (
+    CopiedTerms,
+    InvoiceState,
+    accrual_owed,
+    bonus_owed,
+    capped,
+    run_status,
+)
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.today import business_today
@@ -190,8 +199,9 @@ class LedgerMachine(RuleBasedStateMachine):
         threshold=st.sampled_from([1, 10_000]),
         started_days_ago=st.integers(40, 120),
         invoices=st.lists(INVOICES, min_size=1, max_size=3),
+        cap=st.sampled_from([None, None, 1, 5_000, 60_000]),
     )
-    def a_referred_client(self, rate_bp, months, bonus, threshold, started_days_ago, invoices):
+    def a_referred_client(self, rate_bp, months, bonus, threshold, started_days_ago, invoices, cap):
         empty_database()
         self.app.config.update(
             COMMISSION_RATE_BP=rate_bp,
@@ -199,6 +209,7 @@ class LedgerMachine(RuleBasedStateMachine):
             COMMISSION_BONUS_CENTS=bonus,
             PAYOUT_THRESHOLD_CENTS=threshold,
             COMMISSION_HOLD_DAYS=HOLD_DAYS,
+            COMMISSION_CAP_CENTS=cap,
         )
         self.today = business_today()
         self.admin = create_user("admin@hiretechtalent.example", "admin", PASSWORD)
@@ -221,12 +232,13 @@ class LedgerMachine(RuleBasedStateMachine):
             Arrival(source=LeadSource.FORM),
         ).lead
         assert lead.attribution_status == AttributionStatus.ATTRIBUTED
-        self.terms = CopiedTerms(rate_bp, months, bonus)
+        self.terms = CopiedTerms(rate_bp, months, bonus, cap)
         assert (
             lead.commission_rate_bp,
             lead.commission_months,
             lead.commission_bonus_cents,
-        ) == (rate_bp, months, bonus)
+            lead.commission_cap_cents,
+        ) == (rate_bp, months, bonus, cap)
         self.start = self.today - timedelta(days=started_days_ago)
         self.ends_on = guarantee_ends_on(self.start)
         contract = convert_lead(lead.id, ContractTerms(self.start, 1, 900_000, "USD"), self.admin)
@@ -571,14 +583,24 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 assert entry.kind == (EntryKind.BONUS if entry.for_bonus else EntryKind.ACCRUAL)
         assert sum(entry.kind == EntryKind.BONUS for entry in entries) <= 1
-        for bill in self.bills:
+        in_cap_order = sorted(self.bills, key=lambda bill: (bill.period_start, bill.id))
+        uncapped = []
+        for bill in in_cap_order:
+            state = bill.state()
+            uncapped += [
+                accrual_owed(state, self.terms, self.start),
+                bonus_owed(state, self.terms, bill.id == self.bonus_holder),
+            ]
+        shares = capped(uncapped, self.terms.cap_cents)
+        for index, bill in enumerate(in_cap_order):
             mine = [entry for entry in entries if entry.invoice_id == bill.id]
             accrual = sum(entry.amount_cents for entry in mine if not entry.for_bonus)
             bonus = sum(entry.amount_cents for entry in mine if entry.for_bonus)
-            state = bill.state()
-            assert accrual == accrual_owed(state, self.terms, self.start), bill
-            assert bonus == bonus_owed(state, self.terms, bill.id == self.bonus_holder), bill
+            assert (accrual, bonus) == (shares[2 * index], shares[2 * index + 1]), bill
             assert [entry.sequence for entry in mine] == list(range(1, len(mine) + 1))
+        if self.terms.cap_cents is not None:
+            positive = sum(entry.amount_cents for entry in entries)
+            assert positive <= self.terms.cap_cents
 
     def entries_only_move_forward(self, entries):
         """Append-only; states only go pending → approved → paid; a payout, once given, stays.

@@ -2,7 +2,7 @@
 thread has its own app context and session, a barrier starts them together. Row locks
 (PostgreSQL) and BEGIN IMMEDIATE (SQLite) must make the outcome the one a queue would give:
 no overpayment, one payment per external_id, each entry approved once and paid out once,
-one accepted guarantee claim."""
+one accepted guarantee claim, and a capped client's commission exactly at its cap."""
 
 import threading
 from datetime import timedelta
@@ -178,6 +178,23 @@ def test_invoices_paid_in_full_at_once_earn_the_client_one_bonus(app, db):
     assert [(entry.kind, entry.amount_cents) for entry in bonuses] == [(EntryKind.BONUS, 5000)]
     accruals = [entry.amount_cents for entry in entries if not entry.for_bonus]
     assert accruals == [10_000] * THREADS
+
+
+def test_a_capped_clients_invoices_paid_at_once_earn_exactly_the_cap(app, db):
+    """Each payment reconciles every invoice of the client under the cap (SPEC §16); the
+    client row lock every money event takes first makes them queue, not deadlock."""
+    app.config["COMMISSION_CAP_CENTS"] = 25_000
+    contract = referred_contract(an_admin(), 1, started_days_ago=20)
+    invoice_ids = [an_invoice(contract, f"INV-{n}", 100_000, 100_000) for n in range(THREADS)]
+    paid_on = business_today() - timedelta(days=1)
+
+    results, errors = run_together(
+        app, THREADS, lambda n: record_payment(invoice_ids[n], 100_000, paid_on).created
+    )
+
+    assert (results, errors) == ([True] * THREADS, [])
+    shares = [sum(e.amount_cents for e in ledger_of(invoice_id)) for invoice_id in invoice_ids]
+    assert shares == [10_000, 10_000, 5_000, 0, 0, 0]
 
 
 def test_parallel_approve_due_runs_approve_each_entry_once(app, db):

@@ -462,6 +462,32 @@ def test_admins_edit_the_program_settings_and_new_attributions_use_them(
     assert after.commission_months == 6
 
 
+def test_a_commission_cap_saved_in_the_settings_is_copied_and_explained(
+    client, db, login_as, make_referrer, make_lead
+):
+    referrer = make_referrer()
+    before = make_lead(referral_code=referrer.code)
+    login_as("admin")
+    settings = {
+        "commission_rate_bp": "1000",
+        "commission_months": "12",
+        "bonus_cents": "0",
+        "payout_threshold_cents": "10000",
+        "hold_days": "7",
+    }
+    refused = client.post("/dashboard/settings/program", data={**settings, "cap_cents": "-1"})
+    assert "A whole number of cents, 0 or more." in refused.get_data(as_text=True)
+    client.post("/dashboard/settings/program", data={**settings, "cap_cents": "500000"})
+    after = make_lead(referral_code=referrer.code)
+    assert (before.commission_cap_cents, after.commission_cap_cents) == (None, 500_000)
+    program = client.get("/referral-program").get_data(as_text=True)
+    assert "Commission on one client never totals more than $5,000.00." in program
+    lead_page = client.get(f"/dashboard/leads/{after.id}").get_data(as_text=True)
+    assert "10 % for 12 months, at most $5,000.00" in lead_page
+    client.post("/dashboard/settings/program", data={**settings, "cap_cents": ""})
+    assert make_lead(referral_code=referrer.code).commission_cap_cents is None
+
+
 def test_an_admin_sets_a_referrers_own_rate_for_their_next_referrals(
     client, db, login_as, make_referrer, make_lead
 ):
