@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from dashboard.referrers import bp as referrers_staff_bp
     from dashboard.views import bp as dashboard_bp
     from demo.cli import bp as demo_bp
+    from imports.cli import bp as import_cli_bp
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
@@ -190,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
         payouts_bp,
         demo_bp,
         privacy_cli_bp,
+        import_cli_bp,
     ):
         app.register_blueprint(blueprint)
 
