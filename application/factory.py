@@ -157,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     from dashboard.views import bp as dashboard_bp
     from demo.cli import bp as demo_bp
     from imports.cli import bp as import_cli_bp
+    from imports.views import bp as imports_staff_bp
     from leads.views import bp as leads_public_bp
     from notifications.cli import bp as outbox_cli_bp
     from notifications.views import bp as outbox_bp
@@ -183,6 +184,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks_bp,
         audit_staff_bp,
         privacy_staff_bp,
+        imports_staff_bp,
         api_bp,
         users_bp,
         tokens_bp,

@@ -19,10 +19,7 @@ def _read(path: str) -> str:
 
 
 def _summary(report: ImportReport) -> str:
-    return (
-        f"{report.kind}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len({n for n, _ in report.errors})} lines refused"
-    )
+    return f"{report.kind}: {report.summary('refused')}"
 
 
 @bp.cli.command("leads")

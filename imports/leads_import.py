@@ -47,8 +47,16 @@ class ImportReport:
     written: bool = False
 
     @property
-    def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + len({n for n, _ in self.errors})
+    def refused_lines(self) -> int:
+        return len({line for line, _ in self.errors})
+
+    def summary(self, refused_word: str) -> str:
+        """ "3 created, 0 updated, 1 unchanged, 1 line refused" (or skipped)."""
+        lines = "line" if self.refused_lines == 1 else "lines"
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.refused_lines} {lines} {refused_word}"
+        )
 
 
 @dataclass
@@ -314,7 +322,7 @@ def import_leads(
             "created": [None, report.created],
             "updated": [None, report.updated],
             "unchanged": [None, report.unchanged],
-            "skipped_lines": [None, len({line for line, _ in report.errors})],
+            "skipped_lines": [None, report.refused_lines],
         },
     )
     report.written = True
