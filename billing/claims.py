@@ -26,6 +26,7 @@ from billing.models import (
 from billing.serialize import claim_to_dict
 from billing.services import (
     cancel_reminder,
+    contract_event,
     contract_state,
     first_contract,
     lock_client_of,
@@ -39,7 +40,6 @@ from core.service_errors import ServiceError
 from core.today import business_today
 from core.unit_of_work import use_case
 from leads.models import Lead
-from leads.services import record_event
 from notifications.services import enqueue
 from notifications.webhooks import emit
 
@@ -175,9 +175,8 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
         "contract.ended", "contract", contract.id, changed(ended, contract_state(contract))
     )
     cancel_reminder(contract, "Cancelled by a guarantee claim.")
-    record_event(
-        contract.lead_id,
-        "contract",
+    contract_event(
+        contract,
         f"Guarantee claim accepted on {claim.claimed_on}: contract "
         f"#{contract.id} terminated free of charge.",
         actor,
@@ -192,6 +191,6 @@ def _enqueue_claim_emails(contract: Contract, claim: GuaranteeClaim) -> None:
     contact = primary_contact(contract.client)
     if contact is not None:
         enqueue("claim_accepted_client", contact.email, {**context, "contact": contact})
-    lead = db.session.get(Lead, contract.lead_id)
-    owner = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
+    lead = db.session.get(Lead, contract.lead_id) if contract.lead_id else None
+    owner = lead.owner.email if lead and lead.owner else current_app.config["SALES_INBOX"]
     enqueue("claim_accepted_sales", owner, context)

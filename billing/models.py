@@ -37,6 +37,8 @@ class Client(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     company_key: Mapped[str] = mapped_column(sa.String(260), unique=True)
     domain: Mapped[str | None] = mapped_column(sa.String(254))
+    imported_on: Mapped[date | None]
+    """Set when the client came in by CSV import (SPEC §16): an existing customer from then."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contacts: Mapped[list["ClientContact"]] = relationship(
@@ -74,7 +76,8 @@ class Contract(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
-    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), unique=True)
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"), unique=True)
+    """The won lead it came from; none for an imported contract (so no referrer)."""
     status: Mapped[ContractStatus] = mapped_column(
         str_enum(ContractStatus), default=ContractStatus.ACTIVE
     )

@@ -302,6 +302,12 @@ def lock_client_of(contract_id: sa.ColumnElement | int) -> None:
     db.session.execute(sa.select(Client.id).where(Client.id == client_id).with_for_update())
 
 
+def contract_event(contract: Contract, detail: str, actor: User | None) -> None:
+    """An entry on the timeline of the contract's lead (an imported contract has none)."""
+    if contract.lead_id is not None:
+        record_event(contract.lead_id, "contract", detail, actor)
+
+
 def _lock_contract(contract_id: int) -> Contract:
     lock_client_of(contract_id)
     contract = db.session.scalar(
@@ -335,12 +341,7 @@ def change_start_date(
             contract.id,
             changed(before, contract_state(contract)),
         )
-        record_event(
-            contract.lead_id,
-            "contract",
-            f"Contract #{contract.id} start date {old} → {start_date}.",
-            actor,
-        )
+        contract_event(contract, f"Contract #{contract.id} start date {old} → {start_date}.", actor)
         reschedule_pending(reminder_key(contract), _reminder_send_after(contract))
         contact = primary_contact(contract.client)
         if contact is not None:
@@ -371,11 +372,8 @@ def end_contract(
     audit.record(
         "contract.ended", "contract", contract.id, changed(before, contract_state(contract))
     )
-    record_event(
-        contract.lead_id,
-        "contract",
-        f"Contract #{contract.id} ended {end_date} ({termination.value}).",
-        actor,
+    contract_event(
+        contract, f"Contract #{contract.id} ended {end_date} ({termination.value}).", actor
     )
     cancel_reminder(contract, "Cancelled: the contract ended.")
     return contract

@@ -44,19 +44,13 @@ CANCELLED_REASON = "The run was cancelled."
 
 class CommissionEntry(db.Model):
     """The append-only ledger. `for_bonus` tells a bonus and its reversal from the
-    commission on the invoice. `sequence` numbers an invoice's entries: two concurrent
-    reconciliations of one invoice cannot both post entry N (unique constraint)."""
+    commission on the invoice (a client's bonus entries are all on the invoice holding it,
+    BonusHolder). `sequence` numbers an invoice's entries: two concurrent reconciliations of
+    one invoice cannot both post entry N (unique constraint)."""
 
     __tablename__ = "commission_entries"
     __table_args__ = (
         sa.UniqueConstraint("invoice_id", "sequence", name="uq_commission_entries_sequence"),
-        sa.Index(
-            "uq_commission_entries_one_bonus_per_client",
-            "client_id",
-            unique=True,
-            sqlite_where=sa.text("kind = 'bonus'"),
-            postgresql_where=sa.text("kind = 'bonus'"),
-        ),
         sa.Index("ix_commission_entries_referrer_state", "referrer_id", "state"),
         sa.CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
     )

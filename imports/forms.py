@@ -3,11 +3,11 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField
-from wtforms.validators import DataRequired, Regexp
+from wtforms.validators import AnyOf, DataRequired, Regexp
 
 from leads.forms import options
 
-KINDS = options([("leads", "Leads")])
+KINDS = options([("leads", "Leads"), ("clients", "Clients, their contacts and contracts")])
 
 
 class UploadForm(FlaskForm):
@@ -16,7 +16,7 @@ class UploadForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    kind = HiddenField(validators=[DataRequired()])
+    kind = HiddenField(validators=[AnyOf(["leads", "clients"])])
     upload = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
     filename = HiddenField()
     skip_errors = BooleanField("Import the valid lines and skip the refused ones")

@@ -2,9 +2,6 @@
 unchanged, error) before anything is written; then one transaction writes the rows in bulk.
 Imports send no email, queue no reminder and attribute nothing."""
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,6 +13,7 @@ from core.company import company_key, free_mail_domains
 from core.db import utcnow
 from core.extensions import db
 from core.unit_of_work import use_case
+from imports.common import CHUNK, ImportReport, Progress, chunks, read_rows
 from imports.rules import (
     LEAD_OPTIONAL,
     LEAD_REQUIRED,
@@ -29,60 +27,12 @@ from imports.rules import (
 from leads.models import Lead, LeadEvent, LeadSearchTerm
 from leads.rules import OPEN_STATUSES, search_terms
 
-CHUNK = 1_000
-"""Rows looked up and written per statement."""
-
-Progress = Callable[[int], None]
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or would do: counts per outcome and each refused line."""
-
-    kind: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def refused_lines(self) -> int:
-        return len({line for line, _ in self.errors})
-
-    def summary(self, refused_word: str) -> str:
-        """ "3 created, 0 updated, 1 unchanged, 1 line refused" (or skipped)."""
-        lines = "line" if self.refused_lines == 1 else "lines"
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.refused_lines} {lines} {refused_word}"
-        )
-
 
 @dataclass
 class _Plan:
     creates: list[LeadRow] = field(default_factory=list)
     updates: list[tuple[LeadRow, Lead, dict]] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)
-
-
-def read_rows(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and each row with the file line it starts on (the header is line 1);
-    blank rows are skipped."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [name.strip() for name in next(reader, [])]
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                if len(cells) > len(header):
-                    yield line, {"": "more cells than the header has columns"}
-                else:
-                    yield line, dict(zip(header, cells, strict=False))
-            line = reader.line_num + 1
-
-    return header, rows()
 
 
 def _owners(emails: set[str]) -> dict[str, int]:
@@ -95,14 +45,9 @@ def _owners(emails: set[str]) -> dict[str, int]:
     return dict(db.session.execute(query).all())
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing(emails: list[str]) -> list[Lead]:
     found: list[Lead] = []
-    for chunk in _chunks(sorted(emails)):
+    for chunk in chunks(sorted(emails)):
         found += db.session.scalars(
             sa.select(Lead).where(Lead.email.in_(chunk)).order_by(Lead.id)
         ).all()
@@ -199,7 +144,6 @@ def preview_leads(text: str) -> ImportReport:
     """What importing the file would do; writes nothing."""
     report = ImportReport("leads")
     _plan(text, report, None)
-    db.session.rollback()
     return report
 
 
@@ -236,7 +180,7 @@ def _write(plan: _Plan, filename: str, actor: User | None, progress: Progress | 
     owners = _owners({row.owner_email for row in plan.creates if row.owner_email})
     owners |= _owners({c["owner_email"] for _, _, c in plan.updates if c.get("owner_email")})
     free, actor_id = free_mail_domains(), actor.id if actor else None
-    for number, chunk in enumerate(_chunks(plan.creates)):
+    for number, chunk in enumerate(chunks(plan.creates)):
         values = [_new_lead(row, owners.get(row.owner_email), actor_id, free) for row in chunk]
         db.session.execute(sa.insert(Lead.__table__), values)
         inserted = db.session.execute(

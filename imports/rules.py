@@ -201,3 +201,135 @@ def lead_changes(row: LeadRow, current: dict, columns: set[str]) -> dict:
         for name, value in wanted.items()
         if name in columns and current.get(name) != value
     }
+
+
+CLIENT_REQUIRED = ("company", "contact_first_name", "contact_last_name", "contact_email")
+CLIENT_OPTIONAL = (
+    "domain",
+    "contact_role",
+    "contract_start_date",
+    "engineers",
+    "monthly_rate_cents",
+    "currency",
+    "contract_end_date",
+    "termination_reason",
+)
+CONTACT_ROLES = ("primary", "billing", "other")
+IMPORTABLE_ENDINGS = ("client_ended", "non_payment", "other")
+"""An ended contract's reason; guarantee claims are recorded by the app, not imported."""
+CONTRACT_COLUMNS = CLIENT_OPTIONAL[3:]
+MAX_RATE_CENTS = 10**12
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    start_date: date
+    engineers: int
+    monthly_rate_cents: int
+    currency: str
+    end_date: date | None = None
+    termination_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """One valid row of a clients file: a contact of a client, and maybe a contract."""
+
+    line: int
+    company: str
+    domain: str | None
+    contact_first_name: str
+    contact_last_name: str
+    contact_email: str
+    contact_role: str
+    contract: ContractRow | None
+
+
+def _date(raw: str | None, name: str, errors: list[str]) -> date | None:
+    if raw is None:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 9998:
+        errors.append(f"{name}: a date such as 2026-03-01.")
+        return None
+    return day
+
+
+def _whole(raw: str | None, name: str, low: int, high: int, errors: list[str]) -> int | None:
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        errors.append(f"{name}: a whole number from {low:,} to {high:,}.")
+        return None
+    return int(raw)
+
+
+def _domain(raw: str | None, errors: list[str]) -> str | None:
+    if raw is None:
+        return None
+    domain = raw.lower().removeprefix("www.")
+    if "." not in domain or any(c.isspace() or c in "@/:" for c in domain):
+        errors.append("domain: a domain such as northwind.example.")
+        return None
+    return domain
+
+
+def parse_client_row(
+    line: int, values: dict[str, str], currency: str
+) -> tuple[ClientRow | None, list[str]]:
+    """The row as a ClientRow, or the reasons it cannot be imported. A contract comes with
+    `contract_start_date`, and then needs `engineers` and `monthly_rate_cents`."""
+    errors: list[str] = []
+    text = {name: _text(values, name, errors) for name in (*CLIENT_REQUIRED, *CLIENT_OPTIONAL)}
+    for name in CLIENT_REQUIRED:
+        if text[name] is None and not any(e.startswith(f"{name}:") for e in errors):
+            errors.append(f"{name}: required.")
+    email = _email(text["contact_email"], "contact_email", errors)
+    domain = _domain(text["domain"], errors)
+    role = (text["contact_role"] or "primary").lower()
+    if role not in CONTACT_ROLES:
+        errors.append(f"contact_role: one of {', '.join(CONTACT_ROLES)}.")
+    start = _date(text["contract_start_date"], "contract_start_date", errors)
+    end = _date(text["contract_end_date"], "contract_end_date", errors)
+    engineers = _whole(text["engineers"], "engineers", 1, 500, errors)
+    rate = _whole(text["monthly_rate_cents"], "monthly_rate_cents", 0, MAX_RATE_CENTS, errors)
+    reason = text["termination_reason"].lower() if text["termination_reason"] else None
+    contract_given = any(text[name] is not None for name in CONTRACT_COLUMNS)
+    if contract_given and text["contract_start_date"] is None:
+        errors.append("contract_start_date: required with the contract's other columns.")
+    if start is not None:
+        for name, value in (("engineers", engineers), ("monthly_rate_cents", rate)):
+            if value is None and text[name] is None:
+                errors.append(f"{name}: required with a contract.")
+    row_currency = (text["currency"] or currency).upper()
+    if row_currency != currency:
+        errors.append(f"currency: this installation works in {currency} only.")
+    if reason is not None and reason not in IMPORTABLE_ENDINGS:
+        errors.append(f"termination_reason: one of {', '.join(IMPORTABLE_ENDINGS)}.")
+    if reason is not None and text["contract_end_date"] is None:
+        errors.append("contract_end_date: required with a termination_reason.")
+    if start is not None and end is not None and end < start:
+        errors.append("contract_end_date: on or after contract_start_date.")
+    if errors:
+        return None, errors
+    contract = None
+    if start is not None:
+        contract = ContractRow(
+            start, engineers, rate, row_currency, end, (reason or "other") if end else None
+        )
+    return (
+        ClientRow(
+            line=line,
+            company=text["company"],
+            domain=domain,
+            contact_first_name=text["contact_first_name"],
+            contact_last_name=text["contact_last_name"],
+            contact_email=email,
+            contact_role=role,
+            contract=contract,
+        ),
+        [],
+    )

@@ -1,6 +1,6 @@
-"""/dashboard/imports (admin): upload a CSV, see what importing it would do with every
-refused line, then import it (SPEC §16). The upload waits in the instance folder between
-the two steps and is deleted once imported."""
+"""/dashboard/imports (admin): upload a leads or clients CSV, see what importing it would do
+with every refused line, then import it (SPEC §16). The upload waits in the instance folder
+between the two steps and is deleted once imported."""
 
 import secrets
 from pathlib import Path
@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from auth.roles import ADMINS, acting_user, roles_required
+from imports.clients_import import import_clients
+from imports.common import ImportReport
 from imports.forms import ConfirmForm, UploadForm
 from imports.leads_import import import_leads, preview_leads
 
@@ -25,6 +27,12 @@ def _uploads() -> Path:
 
 def _page(upload: UploadForm, status: int = 200, **context):
     return render_template("imports/index.html", upload=upload, **context), status
+
+
+def _preview(kind: str, text: str) -> ImportReport:
+    if kind == "clients":
+        return import_clients(text, "", None, preview=True)
+    return preview_leads(text)
 
 
 @bp.get("")
@@ -48,7 +56,7 @@ def preview():
     token = secrets.token_hex(16)
     (_uploads() / f"{token}.csv").write_text(text, encoding="utf-8")
     filename = Path(form.file.data.filename or "upload.csv").name
-    report = preview_leads(text)
+    report = _preview(form.kind.data, text)
     confirm = ConfirmForm(kind=form.kind.data, upload=token, filename=filename)
     return _page(form, report=report, confirm=confirm, shown=report.errors[:ERRORS_SHOWN])
 
@@ -61,7 +69,8 @@ def run():
     if not confirm.validate_on_submit() or not path.exists():
         flash("That upload is gone; choose the file again.", "error")
         return redirect(url_for(".index"))
-    report = import_leads(
+    importer = import_clients if confirm.kind.data == "clients" else import_leads
+    report = importer(
         path.read_text(encoding="utf-8"),
         confirm.filename.data or "upload.csv",
         acting_user(),

@@ -228,8 +228,9 @@ def referrer_for_code(code: str | None) -> Referrer | None:
 
 
 def company_is_existing_customer(key: str, lead_id: int | None, today: date) -> bool:
-    """The company is a client with a contract active now or in the last 12 months, or
-    was a lead created in the last 12 months (the lead itself excluded)."""
+    """The company is a client with a contract active now or in the last 12 months, or a
+    client imported without a contract (SPEC §16), or was a lead created in the last 12
+    months (the lead itself excluded)."""
     since = today - relativedelta(months=EXISTING_CUSTOMER_MONTHS)
     recent_contract = (
         sa.select(Contract.id)
@@ -241,6 +242,13 @@ def company_is_existing_customer(key: str, lead_id: int | None, today: date) -> 
         .limit(1)
     )
     if db.session.scalar(recent_contract) is not None:
+        return True
+    imported_without_contract = sa.select(Client.id).where(
+        Client.company_key == key,
+        Client.imported_on.is_not(None),
+        ~sa.exists().where(Contract.client_id == Client.id),
+    )
+    if db.session.scalar(imported_without_contract) is not None:
         return True
     since_moment = utcnow() - relativedelta(months=EXISTING_CUSTOMER_MONTHS)
     recent_lead = sa.select(Lead.id).where(Lead.company_key == key, Lead.created_at >= since_moment)

@@ -99,3 +99,16 @@ def test_without_a_cap_every_invoice_earns_in_full(app, books):
     for invoice in invoices:
         books.pay(invoice, 100_000)
     assert [held(books, invoice) for invoice in invoices] == [10_000] * 3
+
+
+def test_a_bonus_the_cap_took_back_returns_on_the_same_invoice(app, books):
+    contract = capped_contract(app, books, 12_000, bonus_cents=5_000)
+    first_paid = issued(books, contract, 30)
+    books.pay(first_paid, 100_000)
+    assert (held(books, first_paid), bonuses(books)) == (12_000, [(first_paid["id"], 2_000)])
+    earlier = issued(books, contract, 0)  # dated earlier: it comes first under the cap
+    books.pay(earlier, 100_000)
+    assert (held(books, earlier), held(books, first_paid)) == (10_000, 2_000)
+    books.refund(earlier, 100_000)
+    assert (held(books, earlier), held(books, first_paid)) == (0, 12_000)
+    assert bonuses(books) == [(first_paid["id"], 2_000), (first_paid["id"], 2_000)]

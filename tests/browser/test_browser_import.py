@@ -58,7 +58,7 @@ def test_an_admin_previews_a_file_then_imports_it_skipping_the_refused_line(
     expect(browser_page.get_by_role("heading", level=2)).to_have_text(
         "What importing old-crm.csv would do"
     )
-    expect(browser_page.get_by_text("2 leads to create")).to_be_visible()
+    expect(browser_page.get_by_text("2 to create")).to_be_visible()
     refused = browser_page.get_by_role("table").locator("tbody tr")
     expect(refused.locator("td")).to_have_text(
         ["3", "lost_reason: required when the status is lost."]

@@ -582,7 +582,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert entry.kind == EntryKind.REVERSAL
             else:
                 assert entry.kind == (EntryKind.BONUS if entry.for_bonus else EntryKind.ACCRUAL)
-        assert sum(entry.kind == EntryKind.BONUS for entry in entries) <= 1
+        assert len({entry.invoice_id for entry in entries if entry.kind == EntryKind.BONUS}) <= 1
         in_cap_order = sorted(self.bills, key=lambda bill: (bill.period_start, bill.id))
         uncapped = []
         for bill in in_cap_order:

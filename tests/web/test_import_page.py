@@ -37,7 +37,7 @@ def test_a_preview_shows_what_the_file_would_do_and_writes_nothing(client, db, l
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "What importing crm.csv would do" in page
-    assert "1 lead to create" in page and "1 error" in page
+    assert "1 to create" in page and "1 error" in page
     assert "<td>3</td><td>email: not an email address.</td>" in page
     assert count(db) == 0
 
