@@ -222,3 +222,17 @@ def test_the_erase_command_refuses_a_referrer_with_a_balance(app, db, admin):
 def test_a_malformed_address_is_refused_by_the_commands(app, db):
     result = run(app, "privacy", "export", "not-an-address")
     assert result.exit_code == 1 and "valid email address" in result.output
+
+
+def test_erasing_a_referred_clients_contact_leaves_the_ledger_as_it_was(db, admin):
+    referrer_with_balance(admin, email="rita@partners.example")
+    ledger = db.session.execute(
+        sa.select(CommissionEntry.id, CommissionEntry.amount_cents, CommissionEntry.state)
+    ).all()
+    erased = erase_personal_data("cto@referred.example")
+    assert (erased.leads, erased.contacts) == (1, 1)
+    db.session.expire_all()
+    after = db.session.execute(
+        sa.select(CommissionEntry.id, CommissionEntry.amount_cents, CommissionEntry.state)
+    ).all()
+    assert after == ledger and sum(row.amount_cents for row in after) == 90_000
