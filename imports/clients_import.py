@@ -34,6 +34,7 @@ from imports.rules import (
     header_errors,
     parse_client_row,
 )
+from referrals.services import contract_referral
 
 
 @dataclass
@@ -105,6 +106,30 @@ def _load(clients: dict[str, _Client]) -> None:
     for chunk in chunks(keys):
         for record in db.session.scalars(sa.select(Client).where(Client.company_key.in_(chunk))):
             clients[record.company_key].record = record
+
+
+def _refuse_earlier_contracts(client: _Client, report: ImportReport) -> None:
+    """A client's referrer is the one of its first contract's lead (SPEC §3): a contract
+    imported before that first contract would take its place and the referrer with it."""
+    record = client.record
+    if record is None or not record.contracts:
+        return
+    first = min(record.contracts, key=lambda contract: (contract.start_date, contract.id))
+    if contract_referral(first) is None:
+        return
+    kept = []
+    for row in client.rows:
+        if row.contract is not None and row.contract.start_date < first.start_date:
+            report.errors.append(
+                (
+                    row.line,
+                    f"contract_start_date: before the client's first contract "
+                    f"({first.start_date}), whose referrer it would replace.",
+                )
+            )
+        else:
+            kept.append(row)
+    client.rows = kept
 
 
 def _classify(client: _Client, report: ImportReport) -> None:
@@ -202,6 +227,7 @@ def import_clients(
     clients = _parse(text, report, progress)
     _load(clients)
     for client in clients.values():
+        _refuse_earlier_contracts(client, report)
         _classify(client, report)
     report.errors.sort()
     header_refused = any(line == 1 for line, _ in report.errors)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from support import lead_fields
 
 from billing.models import Client, ClientContact, Contract
+from billing.services import ContractTerms, convert_lead
 from core.extensions import db
 from core.today import business_today
 from leads.rules import AttributionStatus, LeadSource
@@ -153,3 +154,38 @@ def test_the_documented_sample_file_imports(app, db, tmp_path):
     sample = Path(__file__).resolve().parents[2] / "docs" / "import" / "clients.csv"
     result = run(app, tmp_path, sample.read_text(encoding="utf-8"))
     assert result.exit_code == 0 and "0 lines refused" in result.output, result.output
+
+
+def test_a_contract_before_a_referred_clients_first_one_is_refused(app, db, tmp_path, make_user):
+    admin = make_user("admin")
+    referrer = sign_up(
+        {
+            "first_name": "Rita",
+            "last_name": "Ref",
+            "email": "rita@partnerco.example",
+            "company": "PartnerCo",
+            "relationship": "partner",
+            "payout_email": "pay@partnerco.example",
+        }
+    ).referrer
+    code = decide(referrer.id, "approve", admin).code
+    lead = submit_lead(
+        lead_fields(email="ana@hooli.example", company="Hooli", referral_code=code),
+        Arrival(source=LeadSource.FORM),
+    ).lead
+    start = business_today() - timedelta(days=30)
+    convert_lead(lead.id, ContractTerms(start, 1, 900_000, "USD"), admin)
+    earlier = (start - timedelta(days=365)).isoformat()
+    later = (start + timedelta(days=10)).isoformat()
+    text = HEADER + (
+        f"Hooli,hooli.example,Ana,Smith,ana@hooli.example,,{earlier},1,900000,,,\n"
+        f"Hooli,hooli.example,Bo,Diaz,bo@hooli.example,,{later},1,900000,,,\n"
+    )
+    result = run(app, tmp_path, text)
+    assert result.exit_code == 1
+    assert f"line 2: contract_start_date: before the client's first contract ({start})" in (
+        result.output
+    )
+    assert counts() == (1, 1, 1)
+    skipped = run(app, tmp_path, text, "--skip-errors")
+    assert "1 created" in skipped.output and counts() == (1, 2, 2)
