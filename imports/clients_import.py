@@ -20,7 +20,6 @@ from billing.models import (
     ContractStatus,
     TerminationReason,
 )
-from core import audit
 from core.company import company_key, free_mail_domains
 from core.extensions import db
 from core.today import business_today
@@ -211,18 +210,8 @@ def _write(clients: dict[str, _Client], actor: User | None) -> None:
         db.session.flush()
 
 
-@use_case
-def import_clients(
-    text: str,
-    filename: str,
-    actor: User | None,
-    *,
-    skip_errors: bool = False,
-    preview: bool = False,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Check and classify every row, then (unless previewing, or refused for errors)
-    create or update the clients, contacts and contracts in this one transaction."""
+def _checked(text: str, progress: Progress | None) -> tuple[ImportReport, dict[str, _Client]]:
+    """Every row checked and classified against the database; nothing written."""
     report = ImportReport("clients")
     clients = _parse(text, report, progress)
     _load(clients)
@@ -230,22 +219,28 @@ def import_clients(
         _refuse_earlier_contracts(client, report)
         _classify(client, report)
     report.errors.sort()
-    header_refused = any(line == 1 for line, _ in report.errors)
-    if preview or header_refused or (report.errors and not skip_errors):
+    return report, clients
+
+
+def preview_clients(text: str) -> ImportReport:
+    """What importing the file would do; writes nothing."""
+    return _checked(text, None)[0]
+
+
+@use_case
+def import_clients(
+    text: str,
+    filename: str,
+    actor: User | None,
+    *,
+    skip_errors: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create or update the clients, contacts and contracts in this one transaction. A file
+    with an error imports nothing unless `skip_errors`; re-running a file changes nothing."""
+    report, clients = _checked(text, progress)
+    if not report.may_write(skip_errors):
         return report
     _write(clients, actor)
-    audit.record(
-        "import.completed",
-        "import",
-        None,
-        {
-            "kind": [None, "clients"],
-            "file": [None, filename],
-            "created": [None, report.created],
-            "updated": [None, report.updated],
-            "unchanged": [None, report.unchanged],
-            "skipped_lines": [None, report.refused_lines],
-        },
-    )
-    report.written = True
+    report.record_written(filename)
     return report

@@ -6,6 +6,8 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from core import audit
+
 CHUNK = 1_000
 """Rows looked up and written per statement."""
 
@@ -26,6 +28,30 @@ class ImportReport:
     @property
     def refused_lines(self) -> int:
         return len({line for line, _ in self.errors})
+
+    def may_write(self, skip_errors: bool) -> bool:
+        """A file with errors imports nothing unless they are skipped, and never with a
+        header error (line 1)."""
+        if any(line == 1 for line, _ in self.errors):
+            return False
+        return not self.errors or skip_errors
+
+    def record_written(self, filename: str) -> None:
+        """The import's one audit row, in the transaction that wrote it."""
+        audit.record(
+            "import.completed",
+            "import",
+            None,
+            {
+                "kind": [None, self.kind],
+                "file": [None, filename],
+                "created": [None, self.created],
+                "updated": [None, self.updated],
+                "unchanged": [None, self.unchanged],
+                "skipped_lines": [None, self.refused_lines],
+            },
+        )
+        self.written = True
 
     def summary(self, refused_word: str) -> str:
         """ "3 created, 0 updated, 1 unchanged, 1 line refused" (or skipped)."""

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from auth.models import Role, User
-from core import audit
 from core.company import company_key, free_mail_domains
 from core.db import utcnow
 from core.extensions import db
@@ -26,6 +25,7 @@ from imports.rules import (
 )
 from leads.models import Lead, LeadEvent, LeadSearchTerm
 from leads.rules import OPEN_STATUSES, search_terms
+from leads.services import index_search_terms
 
 
 @dataclass
@@ -33,6 +33,8 @@ class _Plan:
     creates: list[LeadRow] = field(default_factory=list)
     updates: list[tuple[LeadRow, Lead, dict]] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)
+    owners: dict[str, int] = field(default_factory=dict)
+    """Owner email → account id, for the file's owner_email values."""
 
 
 def _owners(emails: set[str]) -> dict[str, int]:
@@ -96,7 +98,7 @@ def _plan(text: str, report: ImportReport, progress: Progress | None) -> _Plan:
             parsed.append(row)
         if progress and count % CHUNK == 0:
             progress(CHUNK)
-    owners = _owners({row.owner_email for row in parsed if row.owner_email})
+    owners = plan.owners = _owners({row.owner_email for row in parsed if row.owner_email})
     existing = _existing(list({row.email for row in parsed}))
     by_key = {}
     open_by_email: dict[str, int] = {}
@@ -177,8 +179,7 @@ def _refresh_statistics() -> None:
 
 
 def _write(plan: _Plan, filename: str, actor: User | None, progress: Progress | None) -> None:
-    owners = _owners({row.owner_email for row in plan.creates if row.owner_email})
-    owners |= _owners({c["owner_email"] for _, _, c in plan.updates if c.get("owner_email")})
+    owners = plan.owners
     free, actor_id = free_mail_domains(), actor.id if actor else None
     for number, chunk in enumerate(chunks(plan.creates)):
         values = [_new_lead(row, owners.get(row.owner_email), actor_id, free) for row in chunk]
@@ -223,11 +224,7 @@ def _write(plan: _Plan, filename: str, actor: User | None, progress: Progress | 
                 setattr(lead, name, value)
         if {"first_name", "last_name", "company"} & set(changes):
             lead.company_key = company_key(lead.email, lead.company, free)
-            db.session.execute(sa.delete(LeadSearchTerm).where(LeadSearchTerm.lead_id == lead.id))
-            db.session.add_all(
-                LeadSearchTerm(lead_id=lead.id, term=term)
-                for term in search_terms(lead.first_name, lead.last_name, lead.company, lead.email)
-            )
+            index_search_terms(lead, replace=True)
         db.session.add(
             LeadEvent(
                 lead_id=lead.id,
@@ -253,21 +250,8 @@ def import_leads(
     nothing unless `skip_errors`; re-running a file changes nothing."""
     report = ImportReport("leads")
     plan = _plan(text, report, progress)
-    if report.errors and (not skip_errors or any(line == 1 for line, _ in report.errors)):
+    if not report.may_write(skip_errors):
         return report
     _write(plan, filename, actor, progress)
-    audit.record(
-        "import.completed",
-        "import",
-        None,
-        {
-            "kind": [None, "leads"],
-            "file": [None, filename],
-            "created": [None, report.created],
-            "updated": [None, report.updated],
-            "unchanged": [None, report.unchanged],
-            "skipped_lines": [None, report.refused_lines],
-        },
-    )
-    report.written = True
+    report.record_written(filename)
     return report

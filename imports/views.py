@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from auth.roles import ADMINS, acting_user, roles_required
-from imports.clients_import import import_clients
+from imports.clients_import import import_clients, preview_clients
 from imports.common import ImportReport
 from imports.forms import ConfirmForm, UploadForm
 from imports.leads_import import import_leads, preview_leads
@@ -31,7 +31,7 @@ def _page(upload: UploadForm, status: int = 200, **context):
 
 def _preview(kind: str, text: str) -> ImportReport:
     if kind == "clients":
-        return import_clients(text, "", None, preview=True)
+        return preview_clients(text)
     return preview_leads(text)
 
 

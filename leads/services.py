@@ -135,10 +135,7 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
     lead.owner = _choose_owner(arrival.owner_choice)
     db.session.add(lead)
     db.session.flush()
-    db.session.add_all(
-        LeadSearchTerm(lead_id=lead.id, term=term)
-        for term in search_terms(lead.first_name, lead.last_name, lead.company, lead.email)
-    )
+    index_search_terms(lead)
     db.session.add(
         LeadSubmission(
             lead_id=lead.id,
@@ -324,6 +321,17 @@ def update_lead(
 def add_note(lead_id: int, body: str, actor: User) -> LeadEvent:
     lead = lock_lead(lead_id)
     return record_event(lead.id, "note", body.strip(), actor)
+
+
+def index_search_terms(lead: Lead, *, replace: bool = False) -> None:
+    """The lead's rows in the word-start search index (`replace`: after its name, company
+    or email changed)."""
+    if replace:
+        db.session.execute(sa.delete(LeadSearchTerm).where(LeadSearchTerm.lead_id == lead.id))
+    db.session.add_all(
+        LeadSearchTerm(lead_id=lead.id, term=term)
+        for term in search_terms(lead.first_name, lead.last_name, lead.company, lead.email)
+    )
 
 
 def record_event(lead_id: int, kind: str, detail: str, actor: User | None) -> LeadEvent:

@@ -20,9 +20,9 @@ from core.audit_queries import event_to_dict
 from core.extensions import db
 from core.service_errors import ServiceError
 from core.unit_of_work import use_case
-from leads.models import Lead, LeadEvent, LeadSearchTerm, LeadSubmission, QuarantinedSubmission
-from leads.rules import search_terms
+from leads.models import Lead, LeadEvent, LeadSubmission, QuarantinedSubmission
 from leads.serialize import lead_to_dict
+from leads.services import index_search_terms
 from notifications.models import OutboxMessage, OutboxStatus
 from referrals.models import PortalSession, PortalToken, Referrer
 from referrals.serialize import referrer_to_dict
@@ -114,20 +114,45 @@ def _audit_rows(address: str) -> list[AuditEvent]:
     return list(db.session.scalars(sa.select(AuditEvent).where(naming).order_by(AuditEvent.id)))
 
 
-def holdings(address: str) -> Holdings:
-    """What an erasure of the address would change (the confirmation step shows it)."""
-    address = normalised_address(address)
+@dataclass(frozen=True)
+class _Records:
+    """Every record holding the address, read once for an export, a count or an erasure."""
+
+    leads: list[Lead]
+    submissions: list[LeadSubmission]
+    contacts: list[ClientContact]
+    referrer: Referrer | None
+    quarantined: list[QuarantinedSubmission]
+
+
+def _records(address: str) -> _Records:
     leads = _leads(address)
+    return _Records(
+        leads,
+        _submissions([lead.id for lead in leads]),
+        _contacts(address),
+        _referrer(address),
+        _quarantined(address),
+    )
+
+
+def _holdings(address: str, records: _Records) -> Holdings:
     return Holdings(
-        leads=len(leads),
-        submissions=len(_submissions([lead.id for lead in leads])),
-        contacts=len(_contacts(address)),
-        referrer=int(_referrer(address) is not None),
+        leads=len(records.leads),
+        submissions=len(records.submissions),
+        contacts=len(records.contacts),
+        referrer=int(records.referrer is not None),
         emails=db.session.scalar(
             sa.select(sa.func.count()).select_from(OutboxMessage).where(_emails_naming(address))
         ),
-        quarantined=len(_quarantined(address)),
+        quarantined=len(records.quarantined),
     )
+
+
+def holdings(raw_address: str) -> Holdings:
+    """What an erasure of the address would change (the confirmation step shows it)."""
+    address = normalised_address(raw_address)
+    return _holdings(address, _records(address))
 
 
 def _submission_to_dict(submission: LeadSubmission) -> dict:
@@ -178,15 +203,15 @@ def _email_to_dict(message: OutboxMessage) -> dict:
 def export_personal_data(raw_address: str) -> dict:
     """The JSON of SPEC §16; the export itself is audited (without the address)."""
     address = normalised_address(raw_address)
-    leads = _leads(address)
-    referrer = _referrer(address)
-    submissions = [_submission_to_dict(s) for s in _submissions([lead.id for lead in leads])]
-    submissions += [_quarantined_to_dict(held) for held in _quarantined(address)]
+    records = _records(address)
+    referrer = records.referrer
+    submissions = [_submission_to_dict(s) for s in records.submissions]
+    submissions += [_quarantined_to_dict(held) for held in records.quarantined]
     document = {
         "email": address,
-        "leads": [lead_to_dict(lead) for lead in leads],
+        "leads": [lead_to_dict(lead) for lead in records.leads],
         "submissions": submissions,
-        "contacts": [_contact_to_dict(contact) for contact in _contacts(address)],
+        "contacts": [_contact_to_dict(contact) for contact in records.contacts],
         "referrer": None
         if referrer is None
         else referrer_to_dict(
@@ -208,22 +233,18 @@ def _placeholder(kind: str, record_id: int) -> str:
     return f"erased-{kind}-{record_id}@{ERASED_DOMAIN}"
 
 
-def _erase_leads(leads: list[Lead], address: str) -> None:
-    for lead in leads:
+def _erase_leads(records: _Records, address: str) -> None:
+    for lead in records.leads:
         lead.first_name, lead.last_name = ERASED_NAME
         lead.email = _placeholder("lead", lead.id)
         lead.phone = lead.message = lead.website = lead.job_title = None
         lead.client_address = lead.landing_page = lead.http_referrer = None
-        db.session.execute(sa.delete(LeadSearchTerm).where(LeadSearchTerm.lead_id == lead.id))
-        db.session.add_all(
-            LeadSearchTerm(lead_id=lead.id, term=term)
-            for term in search_terms(lead.first_name, lead.last_name, lead.company, lead.email)
-        )
-    lead_ids = [lead.id for lead in leads]
+        index_search_terms(lead, replace=True)
+    lead_ids = [lead.id for lead in records.leads]
     for event in db.session.scalars(sa.select(LeadEvent).where(LeadEvent.lead_id.in_(lead_ids))):
         if address in event.detail.lower():
             event.detail = "(erased)"
-    for submission in _submissions(lead_ids):
+    for submission in records.submissions:
         submission.payload, submission.client_address = ERASED_PAYLOAD, None
 
 
@@ -257,15 +278,15 @@ def erase_personal_data(raw_address: str) -> Holdings:
     """Placeholders for every personal field holding the address; refused (changing
     nothing) while the address is a referrer's whose balance is not zero."""
     address = normalised_address(raw_address)
-    found = holdings(address)
-    referrer = _referrer(address)
-    if referrer is not None:
-        _erase_referrer(referrer)
-    _erase_leads(_leads(address), address)
-    for contact in _contacts(address):
+    records = _records(address)
+    found = _holdings(address, records)
+    if records.referrer is not None:
+        _erase_referrer(records.referrer)
+    _erase_leads(records, address)
+    for contact in records.contacts:
         contact.first_name, contact.last_name = ERASED_NAME
         contact.email = _placeholder("contact", contact.id)
-    for held in _quarantined(address):
+    for held in records.quarantined:
         held.payload, held.client_address = ERASED_PAYLOAD, None
     _erase_emails(address)
     audit.record(

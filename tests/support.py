@@ -85,3 +85,18 @@ def fresh_postgres_database(requested_url: str, prefix: str = "htt_test") -> Ite
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def mail_of(event: str) -> list[tuple[str, str]]:
+    """(recipient, plain text) of each outbox message of `event`, oldest first; read in a
+    transaction of its own so the app's next request sees the rows as they are."""
+    from core.extensions import db
+    from notifications.models import OutboxMessage
+
+    rows = db.session.execute(
+        sa.select(OutboxMessage.to_address, OutboxMessage.body_text)
+        .where(OutboxMessage.event == event)
+        .order_by(OutboxMessage.id)
+    ).all()
+    db.session.rollback()
+    return [tuple(row) for row in rows]

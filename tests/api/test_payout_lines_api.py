@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from money_support import TOMORROW, Books, body_of, error_of
+from support import mail_of
 
 from core.audit import AuditEvent
 from core.extensions import db
 from core.today import business_today
-from notifications.models import OutboxMessage
 
 LONG_AGO = 120
 
@@ -52,16 +52,6 @@ def entries_of(books, referrer_id: int) -> list[tuple]:
     return [(e["state"], e["payout_id"]) for e in books.commissions(referrer_id=referrer_id)]
 
 
-def emails(event: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(OutboxMessage.to_address, OutboxMessage.body_text)
-        .where(OutboxMessage.event == event)
-        .order_by(OutboxMessage.id)
-    ).all()
-    db.session.rollback()
-    return [tuple(row) for row in rows]
-
-
 def audit_actions(payout_id: int) -> list[str]:
     actions = db.session.scalars(
         sa.select(AuditEvent.action)
@@ -91,7 +81,7 @@ def test_paying_one_line_pays_its_entries_and_leaves_the_run_open(books):
     assert entries_of(books, rita) == [("paid", payout["id"])]
     assert entries_of(books, sam) == [("approved", payout["id"])]
     assert books.balance(rita) == {"pending": 0, "approved": 0, "paid": 20_000}
-    [(to, body)] = emails("payout_paid")
+    [(to, body)] = mail_of("payout_paid")
     assert "$200.00" in body and "WIRE-7" in body
     assert books.get(f"/payouts/{payout['id']}").get_json() == answer
 
@@ -128,7 +118,7 @@ def test_a_failed_lines_entries_return_to_approved_and_the_next_run_takes_them(b
     )
     assert entries_of(books, rita) == [("approved", None)]
     assert books.balance(rita) == {"pending": 0, "approved": 20_000, "paid": 0}
-    [(to, body)] = emails("payout_failed")
+    [(to, body)] = mail_of("payout_failed")
     assert "$200.00" in body and "The bank account is closed." in body and "next payout" in body
     next_run = books.post("/payouts").get_json()
     taken = [(line["referrer_id"], line["amount_cents"]) for line in next_run["lines"]]
@@ -163,7 +153,7 @@ def test_cancelling_an_open_run_releases_its_entries_and_emails_nobody(books):
     ]
     assert entries_of(books, rita) == [("approved", None)]
     assert entries_of(books, sam) == [("approved", None)]
-    assert emails("payout_failed") == [] and emails("payout_paid") == []
+    assert mail_of("payout_failed") == [] and mail_of("payout_paid") == []
     assert books.post("/payouts").get_json()["lines"] == [
         {**line, "status": "open", "failure_reason": None} for line in answer["lines"]
     ]
@@ -219,7 +209,7 @@ def test_a_settled_line_cannot_be_settled_again(books):
     for action, body in [("mark-paid", paid_body(books)), ("mark-failed", {"reason": "Oops"})]:
         assert error_of(books.post(f"{base}/{action}", body), 422)["code"] == "illegal_transition"
     assert entries_of(books, rita) == [("paid", payout["id"])]
-    assert len(emails("payout_paid")) == 1
+    assert len(mail_of("payout_paid")) == 1
 
 
 def test_unknown_runs_and_referrers_without_a_line_are_404(books):

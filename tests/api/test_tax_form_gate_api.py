@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from money_support import Books
+from support import mail_of
 
 from auth.models import User
 from core.audit import AuditEvent
 from core.extensions import db
 from core.today import business_today
-from notifications.models import OutboxMessage
 
 LONG_AGO = 120
 
@@ -51,16 +51,6 @@ def pay_line(books, payout: dict, referrer_id: int, paid_on: date) -> None:
     assert books.post(url, body).status_code == 200
 
 
-def emails(event: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(OutboxMessage.to_address, OutboxMessage.body_text)
-        .where(OutboxMessage.event == event)
-        .order_by(OutboxMessage.id)
-    ).all()
-    db.session.rollback()
-    return [tuple(row) for row in rows]
-
-
 def test_a_line_reaching_the_threshold_without_a_tax_form_is_held_and_people_are_told(
     books, make_user
 ):
@@ -74,12 +64,12 @@ def test_a_line_reaching_the_threshold_without_a_tax_form_is_held_and_people_are
     entries = books.commissions(referrer_id=referrer_id)
     assert [(e["state"], e["payout_id"]) for e in entries] == [("approved", None)]
     referrer = books.get(f"/referrers/{referrer_id}").get_json()
-    [(to, body)] = emails("tax_form_needed")
+    [(to, body)] = mail_of("tax_form_needed")
     assert to == referrer["email"] and "$2,000.00" in body and "tax form" in body
     finance = set(db.session.scalars(sa.select(User.email).where(User.role == "finance")))
-    told = {to for to, _ in emails("payout_held")}
+    told = {to for to, _ in mail_of("payout_held")}
     assert told == finance - {"retired@hiretechtalent.example"} and told
-    assert all(referrer["last_name"] in body for _, body in emails("payout_held"))
+    assert all(referrer["last_name"] in body for _, body in mail_of("payout_held"))
     changes = db.session.scalar(
         sa.select(AuditEvent.changes).where(AuditEvent.action == "payout.created")
     )
@@ -90,7 +80,7 @@ def test_a_line_just_below_the_threshold_is_paid_out(books):
     referrer_id, contract = referrer_with_a_client(books)
     earn(books, contract, 199_999)
     assert lines(run(books)) == [(referrer_id, 199_999)]
-    assert emails("tax_form_needed") == []
+    assert mail_of("tax_form_needed") == []
 
 
 def test_a_referrer_with_a_tax_form_on_file_is_never_held(books):
@@ -124,7 +114,7 @@ def test_lines_paid_this_year_count_towards_the_threshold(books):
     pay_line(books, first, referrer_id, books.today)
     earn(books, contract, 50_000)
     assert lines(run(books)) == []
-    assert len(emails("tax_form_needed")) == 1
+    assert len(mail_of("tax_form_needed")) == 1
 
 
 def test_lines_still_open_in_runs_of_the_year_count_towards_the_threshold(books):

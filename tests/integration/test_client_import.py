@@ -39,6 +39,20 @@ def counts() -> tuple[int, int, int]:
     return result
 
 
+def approved_referrer_code(admin) -> str:
+    referrer = sign_up(
+        {
+            "first_name": "Rita",
+            "last_name": "Ref",
+            "email": "rita@partnerco.example",
+            "company": "PartnerCo",
+            "relationship": "partner",
+            "payout_email": "pay@partnerco.example",
+        }
+    ).referrer
+    return decide(referrer.id, "approve", admin).code
+
+
 def file_with(today) -> str:
     recent = (today - timedelta(days=200)).isoformat()
     ended = (today - timedelta(days=800)).isoformat()
@@ -123,17 +137,7 @@ def test_imported_clients_are_existing_customers_for_attribution(app, db, tmp_pa
     today = business_today()
     run(app, tmp_path, file_with(today))
     admin = make_user("admin")
-    referrer = sign_up(
-        {
-            "first_name": "Rita",
-            "last_name": "Ref",
-            "email": "rita@partnerco.example",
-            "company": "PartnerCo",
-            "relationship": "partner",
-            "payout_email": "pay@partnerco.example",
-        }
-    ).referrer
-    code = decide(referrer.id, "approve", admin).code
+    code = approved_referrer_code(admin)
 
     def referred(email: str, company: str):
         fields = lead_fields(email=email, company=company, referral_code=code)
@@ -158,17 +162,7 @@ def test_the_documented_sample_file_imports(app, db, tmp_path):
 
 def test_a_contract_before_a_referred_clients_first_one_is_refused(app, db, tmp_path, make_user):
     admin = make_user("admin")
-    referrer = sign_up(
-        {
-            "first_name": "Rita",
-            "last_name": "Ref",
-            "email": "rita@partnerco.example",
-            "company": "PartnerCo",
-            "relationship": "partner",
-            "payout_email": "pay@partnerco.example",
-        }
-    ).referrer
-    code = decide(referrer.id, "approve", admin).code
+    code = approved_referrer_code(admin)
     lead = submit_lead(
         lead_fields(email="ana@hooli.example", company="Hooli", referral_code=code),
         Arrival(source=LeadSource.FORM),
