@@ -45,10 +45,12 @@ fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz/run_schemathesis.py --examples 100 --postgres
 
 ## make bench: a million leads, then the hire-form POST and list pages through gunicorn;
-## then `flask import leads` of 100,000 rows (SPEC §16).
+## then `flask import leads` of 100,000 rows (SPEC §16); then each Insights figure at a
+## million leads (SPEC §13).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.insights
 
 ## make bench-faults: faults injected into the running app (docs/faults.md), a table per fault.
 bench-faults: $(STAMP)

@@ -1,13 +1,15 @@
 """Conversion, clients and contracts: /api/v1/leads/{id}/convert, /api/v1/clients and
 /api/v1/contracts."""
 
+from functools import partial
+
 from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import ConvertIn, EndIn, StartDateIn, parse_body
 from api.errors import ApiError
-from api.parsing import list_answer, query_of
+from api.parsing import dry_run_requested, list_answer, preview_answer, query_of
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.queries import ClientQuery, client_list_page, client_resources, client_with_contracts
 from billing.serialize import contract_to_dict
@@ -18,6 +20,7 @@ from billing.services import (
     end_contract,
     get_contract,
 )
+from core.previews import dry_run
 
 
 @bp.post("/leads/<int:lead_id>/convert")
@@ -74,5 +77,8 @@ def patch_contract(contract_id: int):
 @api_auth(*MONEY_KEEPERS)
 def end(contract_id: int):
     body = parse_body(EndIn)
-    contract = end_contract(contract_id, body.end_date, body.reason, body.note, g.api_user)
-    return jsonify(contract_to_dict(contract))
+    action = partial(end_contract, contract_id, body.end_date, body.reason, body.note, g.api_user)
+    if dry_run_requested():
+        answer, effects = dry_run(action, contract_to_dict)
+        return preview_answer(answer, effects.as_dict("commission_reversed_cents"))
+    return jsonify(contract_to_dict(action()))

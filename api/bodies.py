@@ -115,9 +115,27 @@ class LeadIn(Body):
 
 
 class LeadPatchIn(Body):
+    keeps_null = frozenset({"next_action_on", "next_action"})
     status: Annotated[Text, _choice(*PATCHABLE_STATUSES)] | None = None
     lost_reason: Annotated[Text, Field(max_length=500)] | None = None
     owner_email: Text | None = None
+    next_action_on: BusinessDate | None = Field(
+        default=None, description="Today or later; null clears it."
+    )
+    next_action: Annotated[Text, Field(max_length=200)] | None = Field(
+        default=None, description="What to do next; null clears it."
+    )
+
+
+class ReassignIn(Body):
+    from_owner_email: Email
+    to_owner_email: Annotated[Text, Field(min_length=1, max_length=254)] = Field(
+        description='A staff email, or "round_robin".'
+    )
+
+
+class UserPatchIn(Body):
+    available: bool
 
 
 class SignUpIn(Body):

@@ -1,19 +1,31 @@
 """/api/v1/leads: the marketing site posts leads; staff tools read and update them."""
 
+from functools import partial
+
 from flask import g, jsonify, request, url_for
 
 from api.auth import api_auth
 from api.blueprint import bp
-from api.bodies import LeadIn, LeadPatchIn, parse_body, present
+from api.bodies import LeadIn, LeadPatchIn, ReassignIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data, json_body, list_answer
+from api.parsing import as_form_data, dry_run_requested, json_body, list_answer, preview_answer
 from auth.ratelimit import public_api_write
-from auth.roles import LEAD_EDITORS, STAFF
+from auth.roles import ADMINS, LEAD_EDITORS, STAFF
+from core.previews import dry_run
 from leads.forms import LeadFieldsForm
 from leads.queries import page_of_leads, parse_filters
 from leads.rules import LeadSource
 from leads.serialize import lead_to_dict
-from leads.services import UTM_FIELDS, Arrival, LeadError, get_lead, submit_lead, update_lead
+from leads.services import (
+    UTM_FIELDS,
+    Arrival,
+    LeadError,
+    Reassignment,
+    get_lead,
+    reassign_leads,
+    submit_lead,
+    update_lead,
+)
 
 
 def _lead_error(error: LeadError) -> ApiError:
@@ -52,7 +64,7 @@ def list_leads():
     filters, errors = parse_filters(request.args)
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
-    leads, next_cursor = page_of_leads(filters)
+    leads, next_cursor = page_of_leads(filters.for_user(g.api_user.email))
     return list_answer([lead_to_dict(lead) for lead in leads], next_cursor)
 
 
@@ -68,7 +80,8 @@ def read_lead(lead_id: int):
 @bp.patch("/leads/<int:lead_id>")
 @api_auth(*LEAD_EDITORS)
 def patch_lead(lead_id: int):
-    values = present(parse_body(LeadPatchIn))
+    patch = parse_body(LeadPatchIn)
+    values = {**present(patch), **patch.model_dump(include={"next_action_on", "next_action"})}
     body = json_body()
     changes = {}
     if "status" in values:
@@ -76,8 +89,29 @@ def patch_lead(lead_id: int):
         changes["lost_reason"] = values.get("lost_reason")
     if "owner_email" in body:
         changes["owner_email"] = values.get("owner_email")
+    for name in ("next_action_on", "next_action"):
+        if name in body:
+            changes[name] = values.get(name)
     try:
         lead = update_lead(lead_id, g.api_user, **changes)
     except LeadError as error:
         raise _lead_error(error) from None
     return jsonify(lead_to_dict(lead))
+
+
+@bp.post("/leads/reassign")
+@api_auth(*ADMINS)
+def reassign():
+    body = parse_body(ReassignIn)
+    move = partial(reassign_leads, body.from_owner_email, body.to_owner_email, g.api_user)
+    try:
+        if dry_run_requested():
+            answer, effects = dry_run(move, _moved, counts=_moved)
+            return preview_answer(answer, effects.as_dict("moved"))
+        return jsonify(_moved(move()))
+    except LeadError as error:
+        raise _lead_error(error) from None
+
+
+def _moved(reassignment: Reassignment) -> dict:
+    return {"moved": reassignment.moved}

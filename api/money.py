@@ -1,5 +1,7 @@
 """Invoices, payments, refunds, claims, commissions and payouts under /api/v1 (SPEC §8)."""
 
+from functools import partial
+
 from flask import current_app, g, jsonify
 
 from api.auth import api_auth
@@ -18,7 +20,7 @@ from api.bodies import (
     parse_body,
 )
 from api.errors import ApiError
-from api.parsing import list_answer, query_of
+from api.parsing import dry_run_requested, list_answer, preview_answer, query_of
 from auth.roles import MONEY_KEEPERS, STAFF
 from billing.claims import ClaimInput, file_claim
 from billing.invoices import (
@@ -49,10 +51,17 @@ from commissions.payouts import (
     run_approve_due,
     run_payouts,
 )
+from commissions.previews import (
+    paid_counts,
+    paid_lines,
+    preview_claim,
+    run_counts,
+)
 from commissions.queries import LedgerQuery, PaidYearQuery, ledger_query
 from commissions.serialize import entry_to_dict, payout_to_dict
 from core.downloads import csv_response
 from core.extensions import db
+from core.previews import dry_run
 from core.today import business_today
 
 
@@ -110,7 +119,15 @@ def create_refund(invoice_id: int):
 @api_auth(*MONEY_KEEPERS)
 def write_off_invoice(invoice_id: int):
     body = parse_body(WriteOffIn)
-    return jsonify(invoice_to_dict(write_off(invoice_id, body.reason, body.written_off_on)))
+    action = partial(write_off, invoice_id, body.reason, body.written_off_on)
+    if dry_run_requested():
+        return _invoice_preview(action)
+    return jsonify(invoice_to_dict(action()))
+
+
+def _invoice_preview(action):
+    answer, effects = dry_run(action, invoice_to_dict)
+    return preview_answer(answer, effects.as_dict("commission_reversed_cents"))
 
 
 @bp.get("/invoices")
@@ -127,7 +144,10 @@ def list_invoices():
 @api_auth(*MONEY_KEEPERS)
 def void_invoice(invoice_id: int):
     body = parse_body(VoidIn)
-    return jsonify(invoice_to_dict(void(invoice_id, body.reason)))
+    action = partial(void, invoice_id, body.reason)
+    if dry_run_requested():
+        return _invoice_preview(action)
+    return jsonify(invoice_to_dict(action()))
 
 
 @bp.post("/refunds/<int:refund_id>/mark-sent")
@@ -142,6 +162,10 @@ def refund_sent(refund_id: int):
 def create_claim(contract_id: int):
     body = parse_body(ClaimIn)
     data = ClaimInput(claimed_on=body.claimed_on, reason=body.reason, channel=body.channel)
+    if dry_run_requested():
+        answer, effects = preview_claim(contract_id, data, g.api_user)
+        names = ("invoices_voided", "refunds_due_cents", "commission_reversed_cents")
+        return preview_answer(answer, effects.as_dict(*names))
     return jsonify(claim_to_dict(file_claim(contract_id, data, g.api_user))), 201
 
 
@@ -169,6 +193,13 @@ def approve_due_endpoint():
 @api_auth(*MONEY_KEEPERS)
 def create_payout():
     body = parse_body(AsOfIn, may_be_empty=True)
+    if dry_run_requested():
+        answer, effects = dry_run(
+            lambda: run_payouts(body.as_of, g.api_user).payout,
+            payout_to_dict,
+            counts=run_counts,
+        )
+        return preview_answer(answer, effects.as_dict("lines", "total_cents"))
     return jsonify(payout_to_dict(run_payouts(body.as_of, g.api_user).payout)), 201
 
 
@@ -204,15 +235,28 @@ def export_payout(payout_id: int):
 @api_auth(*MONEY_KEEPERS)
 def payout_paid(payout_id: int):
     body = parse_body(PayoutPaidIn)
-    return jsonify(payout_to_dict(mark_paid(payout_id, body.paid_on, body.reference)))
+    action = partial(mark_paid, payout_id, body.paid_on, body.reference)
+    if dry_run_requested():
+        return _paid_preview(payout_id, action)
+    return jsonify(payout_to_dict(action()))
+
+
+def _paid_preview(payout_id: int, action):
+    before = paid_lines(payout_id)
+    answer, effects = dry_run(
+        action, payout_to_dict, counts=lambda payout: paid_counts(payout, before)
+    )
+    return preview_answer(answer, effects.as_dict("lines", "total_cents"))
 
 
 @bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-paid")
 @api_auth(*MONEY_KEEPERS)
 def payout_line_paid(payout_id: int, referrer_id: int):
     body = parse_body(PayoutPaidIn)
-    payout = mark_line_paid(payout_id, referrer_id, body.paid_on, body.reference)
-    return jsonify(payout_to_dict(payout))
+    action = partial(mark_line_paid, payout_id, referrer_id, body.paid_on, body.reference)
+    if dry_run_requested():
+        return _paid_preview(payout_id, action)
+    return jsonify(payout_to_dict(action()))
 
 
 @bp.post("/payouts/<int:payout_id>/lines/<int:referrer_id>/mark-failed")

@@ -13,7 +13,9 @@ from pydantic.json_schema import models_json_schema
 
 from api import bodies, schemas
 from api.blueprint import bp
+from api.parsing import DryRunQuery
 from billing.queries import ClientQuery, InvoiceQuery
+from commissions.insight_queries import InsightQuery
 from commissions.queries import LedgerQuery, PaidYearQuery
 from core.audit_queries import AuditFilters
 from core.query_models import ListQuery, QueryModel, query_parameters
@@ -44,6 +46,22 @@ MODELS = [
     schemas.NewWebhookEndpoint,
     schemas.WebhookEndpointList,
     schemas.WebhookDeliveryList,
+    schemas.ClaimPreview,
+    schemas.InvoicePreview,
+    schemas.ContractPreview,
+    schemas.PayoutPreview,
+    schemas.ReferrerPreview,
+    schemas.AttributionPreview,
+    schemas.ReassignPreview,
+    schemas.Moved,
+    schemas.StaffUser,
+    schemas.StaffUserList,
+    schemas.Funnel,
+    schemas.Sources,
+    schemas.FirstContact,
+    schemas.Referrals,
+    schemas.Liability,
+    schemas.GuaranteeClaims,
 ]
 
 
@@ -62,6 +80,14 @@ class Operation:
     query_model: type[QueryModel] | None = None
     """The query string's model (which the view parses with): its fields are the parameters."""
     token_less: bool = False
+    dry_run: type[BaseModel] | None = None
+    """With `?dry_run=true` the action answers 200 with this model and changes nothing."""
+
+    def answer_model(self, status: int, dry_run: bool):
+        """The model of an answer with `status` (a dry run's 200 is its preview)."""
+        if dry_run and status == 200 and self.dry_run is not None:
+            return self.dry_run
+        return self.answers.get(status, schemas.Received if status == 202 else schemas.Error)
 
     def statuses(self) -> set[int]:
         """Besides its own: 400 (a request that cannot be read), 422 (a NUL in any query
@@ -70,7 +96,8 @@ class Operation:
         always = {400, 422, 500, 503} | ({202} if self.token_less else set())
         if self.body is not None:
             always |= {413}
-        return set(self.answers) | set(self.errors) | always
+        previews = {200} if self.dry_run is not None else set()
+        return set(self.answers) | set(self.errors) | always | previews
 
 
 WRITE = (400, 401, 403, 404, 409, 422)
@@ -103,6 +130,7 @@ OPERATIONS = {
         {200: schemas.AttributedLead},
         WRITE,
         bodies.AttributionIn,
+        dry_run=schemas.AttributionPreview,
     ),
     "api.convert": Operation(
         "Convert a lead into a client with a contract",
@@ -149,6 +177,7 @@ OPERATIONS = {
         "Approve, reject, suspend or reactivate a referrer (finance, admin)",
         {200: schemas.ReferrerWithBalance},
         (401, 403, 404, 422),
+        dry_run=schemas.ReferrerPreview,
     ),
     "api.read_contract": Operation("Read a contract", {200: schemas.Contract}, READ),
     "api.patch_contract": Operation(
@@ -162,6 +191,7 @@ OPERATIONS = {
         {200: schemas.Contract},
         WRITE,
         bodies.EndIn,
+        dry_run=schemas.ContractPreview,
     ),
     "api.create_invoice": Operation(
         "Record an invoice; the same external_id and body again answers 200",
@@ -187,12 +217,14 @@ OPERATIONS = {
         {200: schemas.Invoice},
         WRITE,
         bodies.WriteOffIn,
+        dry_run=schemas.InvoicePreview,
     ),
     "api.void_invoice": Operation(
         "Void an invoice with nothing net paid",
         {200: schemas.Invoice},
         WRITE,
         bodies.VoidIn,
+        dry_run=schemas.InvoicePreview,
     ),
     "api.refund_sent": Operation(
         "Record a due refund as sent; answers the invoice",
@@ -205,6 +237,7 @@ OPERATIONS = {
         {201: schemas.GuaranteeClaim},
         WRITE,
         bodies.ClaimIn,
+        dry_run=schemas.ClaimPreview,
     ),
     "api.list_commissions": Operation(
         "List commission entries, newest first",
@@ -225,6 +258,7 @@ OPERATIONS = {
         (400, 401, 403, 409, 422),
         bodies.AsOfIn,
         body_optional=True,
+        dry_run=schemas.PayoutPreview,
     ),
     "api.read_payout": Operation("Read a payout run", {200: schemas.Payout}, READ),
     "api.export_paid_by_year": Operation(
@@ -239,12 +273,14 @@ OPERATIONS = {
         {200: schemas.Payout},
         WRITE,
         bodies.PayoutPaidIn,
+        dry_run=schemas.PayoutPreview,
     ),
     "api.payout_line_paid": Operation(
         "Mark one referrer's line of a run paid",
         {200: schemas.Payout},
         WRITE,
         bodies.PayoutPaidIn,
+        dry_run=schemas.PayoutPreview,
     ),
     "api.payout_line_failed": Operation(
         "Mark one referrer's line failed: its entries return for the next run",
@@ -256,6 +292,22 @@ OPERATIONS = {
         "Cancel an open run with no line paid, releasing its entries",
         {200: schemas.Payout},
         (401, 403, 404, 409, 422),
+    ),
+    "api.reassign": Operation(
+        "Move every open lead of one user to another, or round-robin (admin)",
+        {200: schemas.Moved},
+        WRITE,
+        bodies.ReassignIn,
+        dry_run=schemas.ReassignPreview,
+    ),
+    "api.list_users": Operation(
+        "List staff users with their availability (admin)", {200: schemas.StaffUserList}, LIST
+    ),
+    "api.patch_user": Operation(
+        "Set a staff user's availability (admin, or the user)",
+        {200: schemas.StaffUser},
+        WRITE,
+        bodies.UserPatchIn,
     ),
     "api.list_audit_events": Operation(
         "Read the audit log, newest first (admin)",
@@ -284,6 +336,17 @@ OPERATIONS = {
         (401, 403, 404, 422),
         query_model=ListQuery,
     ),
+    **{
+        f"api.insight_{name}": Operation(summary, {200: model}, LIST, query_model=InsightQuery)
+        for name, summary, model in (
+            ("funnel", "Insights: leads reaching each status, conversion", schemas.Funnel),
+            ("sources", "Insights: leads per week and source, per utm_source", schemas.Sources),
+            ("first_contact", "Insights: median hours to first contact", schemas.FirstContact),
+            ("referrals", "Insights: referrals per month", schemas.Referrals),
+            ("liability", "Insights: commission owed at month ends", schemas.Liability),
+            ("guarantee_claims", "Insights: claim rate by start month", schemas.GuaranteeClaims),
+        )
+    },
 }
 
 
@@ -299,12 +362,29 @@ def _content(answer) -> dict:
     return {"content": {"application/json": {"schema": _ref(answer)}}}
 
 
+def _preview_statuses(operation: Operation) -> set[int]:
+    return {200} if operation.dry_run is not None else set()
+
+
 def _operation(operation: Operation) -> dict:
     responses = {
         str(status): {"description": "OK", **_content(answer)}
         for status, answer in operation.answers.items()
     }
-    for status in sorted(operation.statuses() - set(operation.answers)):
+    if operation.dry_run is not None:
+        preview = _ref(operation.dry_run)
+        if "200" in responses:
+            schema = {"oneOf": [_ref(operation.answers[200]), preview]}
+            description = "OK, or with dry_run=true the preview"
+        else:
+            schema, description = preview, "The preview (dry_run=true): nothing changed"
+        responses["200"] = {
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    for status in sorted(
+        operation.statuses() - set(operation.answers) - _preview_statuses(operation)
+    ):
         answer = schemas.Received if status == 202 else schemas.Error
         responses[str(status)] = {"description": "Error" if status >= 400 else "Received"}
         responses[str(status)].update(_content(answer))
@@ -316,6 +396,8 @@ def _operation(operation: Operation) -> dict:
         }
     if operation.query_model is not None:
         document["parameters"] = query_parameters(operation.query_model)
+    if operation.dry_run is not None:
+        document["parameters"] = query_parameters(DryRunQuery)
     if operation.token_less:
         document["security"] = [{}, {"bearer": []}]
     return document
@@ -366,6 +448,7 @@ ID_SOURCES = {
     "api.create_payout": {"payout_id": "/id", "referrer_id": "/lines/0/referrer_id"},
     "api.create_webhook_endpoint": {"endpoint_id": "/id"},
     "api.list_webhook_endpoints": {"endpoint_id": "/items/0/id"},
+    "api.list_users": {"user_id": "/items/0/id"},
 }
 """Where an operation's answer carries an id that other operations take in their path: each
 becomes an OpenAPI link from its successful answers to every operation with that parameter

@@ -5,7 +5,7 @@ from flask import Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import ApiError
-from core.query_models import Q, parse_query
+from core.query_models import Q, QueryBoolean, QueryModel, parse_query
 
 NUL_MESSAGE = "Must not contain NUL characters or lone surrogates."
 
@@ -28,6 +28,21 @@ def query_of(model: type[Q]) -> Q:
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are not valid.", errors)
     return query
+
+
+class DryRunQuery(QueryModel):
+    """The query string of an action that can be previewed (SPEC §13)."""
+
+    dry_run: QueryBoolean = False
+
+
+def dry_run_requested() -> bool:
+    """`?dry_run=true`: preview the action (any other value than true/false is 422)."""
+    return query_of(DryRunQuery).dry_run
+
+
+def preview_answer(body: dict, effects: dict) -> Response:
+    return jsonify({"preview": body, "effects": effects})
 
 
 def list_answer(items: list[dict], next_cursor: str | None) -> Response:

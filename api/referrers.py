@@ -1,16 +1,19 @@
 """/api/v1/referrers and lead attribution."""
 
+from functools import partial
+
 from flask import g, jsonify
 
 from api.auth import api_auth
 from api.blueprint import bp
 from api.bodies import AttributionIn, SignUpIn, TaxFormIn, parse_body, present
 from api.errors import ApiError, received
-from api.parsing import as_form_data, list_answer, query_of
+from api.parsing import as_form_data, dry_run_requested, list_answer, preview_answer, query_of
 from auth.ratelimit import public_api_write
 from auth.roles import MONEY_KEEPERS, STAFF
 from commissions.ledger import balances_cents
 from commissions.queries import paid_by_year
+from core.previews import dry_run
 from core.today import business_today
 from leads.serialize import lead_to_dict
 from referrals.forms import ReferrerSignUpForm
@@ -82,19 +85,26 @@ def read_referrer(referrer_id: int):
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
 @api_auth(*MONEY_KEEPERS)
 def decide_referrer(referrer_id: int, action: str):
-    referrer = decide(referrer_id, action, g.api_user)
-    return jsonify(_resource(referrer))
+    decision = partial(decide, referrer_id, action, g.api_user)
+    if dry_run_requested():
+        answer, effects = dry_run(decision, _resource)
+        return preview_answer(answer, effects.as_dict("commission_reversed_cents"))
+    return jsonify(_resource(decision()))
 
 
 @bp.post("/leads/<int:lead_id>/attribution")
 @api_auth(*MONEY_KEEPERS)
 def attribute_lead(lead_id: int):
     body = parse_body(AttributionIn)
-    lead, warnings = change_attribution(
-        lead_id,
-        body.referrer_id,
-        body.reason,
-        g.api_user,
-        business_today(),
+    change = partial(
+        change_attribution, lead_id, body.referrer_id, body.reason, g.api_user, business_today()
     )
-    return jsonify({**lead_to_dict(lead), "attribution_warnings": warnings})
+    if dry_run_requested():
+        answer, effects = dry_run(change, _attributed)
+        return preview_answer(answer, effects.as_dict("commission_reversed_cents"))
+    return jsonify(_attributed(change()))
+
+
+def _attributed(changed) -> dict:
+    lead, warnings = changed
+    return {**lead_to_dict(lead), "attribution_warnings": warnings}

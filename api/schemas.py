@@ -111,6 +111,8 @@ class Lead(Resource):
     possible_duplicate_of: int | None
     submissions_count: int = Field(ge=1)
     lost_reason: str | None
+    next_action_on: date | None
+    next_action: str | None
     landing_page: str | None
     created_at: datetime
 
@@ -325,3 +327,182 @@ class WebhookDelivery(Resource):
 class WebhookDeliveryList(Resource):
     items: list[WebhookDelivery]
     next_cursor: str | None
+
+
+Count = Annotated[int, Field(ge=0)]
+
+
+class ClaimEffects(Resource):
+    invoices_voided: Count
+    refunds_due_cents: Count
+    commission_reversed_cents: Count
+    emails: Count
+
+
+class VoidEffects(Resource):
+    commission_reversed_cents: Count
+    emails: Count
+
+
+class PayoutRunEffects(Resource):
+    lines: Count
+    total_cents: Count
+    emails: Count
+
+
+class ReassignEffects(Resource):
+    moved: Count
+    emails: Count
+
+
+class ClaimPreview(Resource):
+    """`?dry_run=true`: what the claim would answer and do; nothing is kept."""
+
+    preview: GuaranteeClaim
+    effects: ClaimEffects
+
+
+class InvoicePreview(Resource):
+    """`?dry_run=true`: what the action would answer and do; nothing is kept."""
+
+    preview: Invoice
+    effects: VoidEffects
+
+
+class ContractPreview(Resource):
+    """`?dry_run=true`: what ending the contract would answer and do; nothing is kept."""
+
+    preview: Contract
+    effects: VoidEffects
+
+
+class PayoutPreview(Resource):
+    """`?dry_run=true`: what the payout action would answer and do; nothing is kept."""
+
+    preview: Payout
+    effects: PayoutRunEffects
+
+
+class ReferrerPreview(Resource):
+    """`?dry_run=true`: what the decision would answer and do; nothing is kept."""
+
+    preview: ReferrerWithBalance
+    effects: VoidEffects
+
+
+class AttributionPreview(Resource):
+    """`?dry_run=true`: what the attribution change would answer and do; nothing is kept."""
+
+    preview: AttributedLead
+    effects: VoidEffects
+
+
+class Moved(Resource):
+    moved: Count
+
+
+class ReassignPreview(Resource):
+    """`?dry_run=true`: how many leads would move; nothing is kept."""
+
+    preview: Moved
+    effects: ReassignEffects
+
+
+class StaffUser(Resource):
+    id: int = Id
+    email: str
+    role: Literal["admin", "sales", "finance"]
+    available: bool
+    active: bool
+
+
+class StaffUserList(Resource):
+    items: list[StaffUser]
+    next_cursor: str | None
+
+
+Rate = Annotated[float | None, Field(ge=0, le=1)]
+Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class FunnelStatus(Resource):
+    status: LeadStatus
+    count: Count
+
+
+class Funnel(Resource):
+    """Insights (SPEC §13): how many leads created in the range reached each status."""
+
+    from_: Day = Field(alias="from")
+    to: Day
+    statuses: list[FunnelStatus]
+    conversion_rate: Rate
+
+
+class SourceWeek(Resource):
+    week: Day
+    source: LeadSource
+    count: Count
+
+
+class SourceFigures(Resource):
+    source: LeadSource
+    leads: Count
+    won: Count
+    conversion_rate: Rate
+    median_days_to_won: Annotated[float | None, Field(ge=0)]
+
+
+class UtmSourceLeads(Resource):
+    utm_source: str
+    leads: Count
+
+
+class Sources(Resource):
+    weeks: list[SourceWeek]
+    by_source: list[SourceFigures]
+    by_utm_source: list[UtmSourceLeads]
+
+
+class OwnerFirstContact(Resource):
+    owner_email: str
+    leads: Count
+    median_hours: Annotated[float | None, Field(ge=0)]
+
+
+class FirstContact(Resource):
+    owners: list[OwnerFirstContact]
+
+
+class ReferralMonth(Resource):
+    month: Month
+    attributed: Count
+    refused: dict[str, Count]
+    became_clients: Count
+
+
+class Referrals(Resource):
+    months: list[ReferralMonth]
+
+
+class LiabilityMonth(Resource):
+    month: Month
+    pending_cents: int
+    approved_cents: int
+    paid_cents: int
+
+
+class Liability(Resource):
+    months: list[LiabilityMonth]
+
+
+class ClaimMonth(Resource):
+    month: Month
+    contracts: Count
+    claims: Count
+    rate: Rate
+
+
+class GuaranteeClaims(Resource):
+    months: list[ClaimMonth]

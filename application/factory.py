@@ -136,21 +136,27 @@ def _logged_instead_of_raised(teardown):
 def register_blueprints(app: Flask) -> None:
     from api import audit as _api_audit  # noqa: F401 - registers the audit log endpoint
     from api import billing as _api_billing  # noqa: F401 - registers the contract endpoints
+    from api import insights as _api_insights  # noqa: F401 - registers the insights
     from api import leads as _api_leads  # noqa: F401 - registers the lead endpoints
     from api import money as _api_money  # noqa: F401 - registers invoice and payout endpoints
     from api import openapi as _api_openapi  # noqa: F401 - registers the document
     from api import referrers as _api_referrers  # noqa: F401 - registers referrer endpoints
     from api import service_errors as _api_errors  # noqa: F401 - the refusal envelope
+    from api import staff as _api_staff  # noqa: F401 - registers the staff user endpoints
     from api import webhooks as _api_webhooks  # noqa: F401 - registers the webhook endpoints
     from api.blueprint import bp as api_bp
     from auth.account_views import bp as accounts_bp
     from auth.account_views import public_bp as accounts_public_bp
     from auth.cli import tokens_bp, users_bp
     from auth.views import bp as auth_bp
+    from billing.invoice_lists import bp as invoice_lists_bp
     from billing.staff_views import bp as billing_staff_bp
     from commissions.cli import commissions_bp, payouts_bp
     from commissions.views import bp as commissions_staff_bp
+    from dashboard import search as _dashboard_search  # noqa: F401 - adds dashboard.search
     from dashboard.audit import bp as audit_staff_bp
+    from dashboard.clients import bp as clients_staff_bp
+    from dashboard.insights import bp as insights_staff_bp
     from dashboard.invoices import bp as invoices_staff_bp
     from dashboard.leads import bp as leads_staff_bp
     from dashboard.referrers import bp as referrers_staff_bp
@@ -176,6 +182,8 @@ def register_blueprints(app: Flask) -> None:
         leads_staff_bp,
         billing_staff_bp,
         invoices_staff_bp,
+        invoice_lists_bp,
+        clients_staff_bp,
         referrals_public_bp,
         portal_bp,
         referrers_staff_bp,
@@ -183,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
         outbox_bp,
         webhooks_bp,
         audit_staff_bp,
+        insights_staff_bp,
         privacy_staff_bp,
         imports_staff_bp,
         api_bp,
@@ -204,10 +213,12 @@ def connect_receivers() -> None:
     from auth.signals import account_link_issued
     from billing.signals import claim_accepted, invoice_changed, lead_converted
     from commissions.ledger import reconcile_on_change
+    from core.previews import COMMISSION_REVERSED_CENTS, register_namer
     from leads.quarantine import purge_expired
     from leads.signals import lead_created
     from notifications.account_mail import mail_account_link
     from notifications.signals import sender_pass_finished
+    from referrals.queries import referrer_names
     from referrals.services import (
         attribute_new_lead,
         react_to_conversion,
@@ -220,6 +231,7 @@ def connect_receivers() -> None:
     claim_accepted.connect(tell_referrer_of_claim)
     sender_pass_finished.connect(purge_expired)
     account_link_issued.connect(mail_account_link)
+    register_namer(COMMISSION_REVERSED_CENTS, referrer_names)
 
 
 def register_security(app: Flask) -> None:
@@ -248,7 +260,12 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from core import lazy_loads, templating
+    from core import labels, lazy_loads, templating
+    from leads.rules import LEAD_LABELS
+    from leads.spam import SPAM_LABELS
+    from referrals.attribution import REFUSAL_LABELS
 
+    for package_labels in (LEAD_LABELS, SPAM_LABELS, REFUSAL_LABELS):
+        labels.register(package_labels)
     templating.register(app)
     lazy_loads.register(app)

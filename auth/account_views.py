@@ -1,7 +1,7 @@
 """Every staff user's account page (password, sessions, sign out everywhere), the admins'
 staff and API tokens pages, and the public page of an emailed set-password link (SPEC §14)."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from wtforms import SelectChoice
 
@@ -21,7 +21,7 @@ from auth.mfa import (
     qr_code_data_uri,
     recovery_codes_left,
 )
-from auth.roles import ADMINS, acting_user, roles_required
+from auth.roles import ADMINS, STAFF, acting_user, roles_required
 from auth.services import (
     AccountError,
     active_users,
@@ -31,7 +31,15 @@ from auth.services import (
     revoke_token,
 )
 from auth.sessions import end_sessions, is_current, live_sessions
-from auth.staff import change_role, invite, send_reset_link, set_active_by_admin, staff_list
+from auth.staff import (
+    change_role,
+    invite,
+    send_reset_link,
+    set_active_by_admin,
+    set_available,
+    staff_list,
+)
+from core.service_errors import ServiceError
 
 bp = Blueprint("accounts", __name__, url_prefix="/dashboard")
 
@@ -62,6 +70,36 @@ def change_password():
         return _account_page(form, 422)
     flash("Your password is changed; your other sessions have ended.", "success")
     return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/availability")
+@roles_required(*STAFF)
+def change_own_availability():
+    _set_availability(acting_user().id)
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/staff/<int:user_id>/availability")
+@roles_required(*ADMINS)
+def change_staff_availability(user_id: int):
+    _set_availability(user_id)
+    return redirect(url_for("accounts.staff"))
+
+
+def _set_availability(user_id: int) -> None:
+    """The checkbox named `available`: ticked, the user gets round-robin leads."""
+    available = request.form.get("available") in ("y", "on", "true", "1")
+    try:
+        user = set_available(user_id, available, acting_user())
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return
+    if available:
+        flash(f"{user.email} is available: round-robin gives them new leads.", "success")
+    else:
+        flash(f"{user.email} is away: round-robin skips them.", "success")
 
 
 @bp.post("/account/sign-out-everywhere")

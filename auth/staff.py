@@ -11,6 +11,7 @@ from auth.services import AccountError, account_fields, apply_activation, find_u
 from auth.sessions import end_sessions
 from core import audit
 from core.extensions import db
+from core.service_errors import ServiceError
 from core.tokens import new_secret
 from core.unit_of_work import use_case
 from core.validation import InvalidValue, normalise_email_address
@@ -77,4 +78,31 @@ def send_reset_link(user_id: int) -> User:
         raise AccountError("Reset links go to active accounts only.")
     audit.record("user.password_reset_sent", "user", user.id)
     issue_link(user, LinkPurpose.RESET_PASSWORD)
+    return user
+
+
+def user_to_dict(user: User) -> dict:
+    """The staff user resource of SPEC §13."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role.value,
+        "available": user.available,
+        "active": user.active,
+    }
+
+
+@use_case
+def set_available(user_id: int, available: bool, actor: User) -> User:
+    """Availability (SPEC §13): round-robin skips an unavailable sales user. One's own, or
+    anyone's for an admin."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ServiceError("not_found", "No such staff account.")
+    if user.id != actor.id and not actor.has_role(Role.ADMIN):
+        raise ServiceError("forbidden", "Only an admin changes someone else's availability.")
+    if user.available != available:
+        change = {"available": [user.available, available]}
+        audit.record("user.availability_changed", "user", user.id, change)
+        user.available = available
     return user

@@ -235,6 +235,17 @@ SQL is in the JSON):
 
 {import_results}
 
+### Insights
+
+`python -m bench.insights` (the last step of `make bench`): the generated leads get status
+events (every lead that left `new`), `utm_source` and attribution on a share, a contract per
+won lead (a tenth claimed) and a ledger entry per tenth lead, written by INSERT … SELECT;
+then each figure is timed five times through `commissions.insight_queries.figure` (its
+statements and the pure series, without HTTP) for its default range and for a year. Target:
+≤ 500 ms per figure at a million leads (SPEC §13).
+
+{insight_results}
+
 ## Notes
 
 - Numbers from a shared machine move with its load: the load average when the run started
@@ -281,6 +292,52 @@ def write_import_row(path: Path, database: str, row: str) -> None:
     path.write_text(text)
 
 
+INSIGHTS_START, INSIGHTS_END = "<!-- insight results -->", "<!-- /insight results -->"
+
+
+def insight_results(path: Path) -> str:
+    """The Insights section as the page holds it (bench/insights.py writes it)."""
+    text = path.read_text() if path.exists() else ""
+    if INSIGHTS_START in text and INSIGHTS_END in text:
+        return text[text.index(INSIGHTS_START) : text.index(INSIGHTS_END) + len(INSIGHTS_END)]
+    return f"{INSIGHTS_START}\n{INSIGHTS_END}"
+
+
+def write_insight_rows(
+    path: Path,
+    database: str,
+    leads: int,
+    counts: dict,
+    rows: list[dict],
+    measured: str,
+    target_ms: int,
+) -> None:
+    """Replace the database's block in the Insights section with this run's table."""
+    text = path.read_text()
+    section = insight_results(path)
+    blocks = [b for b in section.split("\n\n#### ")[1:] if not b.startswith(database + " ")]
+    table = [
+        f"{database} · {leads:,} leads, {counts.get('lead_events', 0):,} status events, "
+        f"{counts.get('contracts', 0):,} contracts, {counts.get('commission_entries', 0):,} "
+        f"ledger entries; measured {measured}",
+        "",
+        f"| figure | range | median ms | max ms | ≤ {target_ms} ms |",
+        "|---|---|--:|--:|---|",
+        *[
+            f"| {r['figure']} | {r['range']} | {r['median_ms']} | {r['max_ms']} | "
+            f"{'yes' if r['max_ms'] <= target_ms else 'no'} |"
+            for r in rows
+        ],
+    ]
+    blocks = sorted([*[b.removesuffix("\n" + INSIGHTS_END) for b in blocks], "\n".join(table)])
+    updated = INSIGHTS_START + "".join(f"\n\n#### {b}" for b in blocks) + "\n" + INSIGHTS_END
+    if section in text:
+        text = text.replace(section, updated)
+    else:
+        text = text.replace("## Notes\n", f"### Insights\n\n{updated}\n\n## Notes\n", 1)
+    path.write_text(text)
+
+
 def write_doc(results: dict, path: Path) -> None:
     settings, box = results["settings"], results["machine"]
     machine_line = (
@@ -291,6 +348,7 @@ def write_doc(results: dict, path: Path) -> None:
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     kept_import_results = import_results(path)
+    kept_insight_results = insight_results(path)
     path.write_text(
         DOC.format(
             leads=settings["leads"],
@@ -311,5 +369,6 @@ def write_doc(results: dict, path: Path) -> None:
             list_queries=_markdown_queries(results["plans"]["list pages"], "list page"),
             hire_queries=_markdown_queries(results["plans"]["hire POST reads"], "hire POST read"),
             import_results=kept_import_results,
+            insight_results=kept_insight_results,
         )
     )

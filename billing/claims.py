@@ -36,6 +36,7 @@ from billing.signals import claim_accepted, invoice_changed
 from core import audit
 from core.audit import changed, created
 from core.extensions import db
+from core.previews import REFUNDS_DUE_CENTS, tally
 from core.service_errors import ServiceError
 from core.today import business_today
 from core.unit_of_work import use_case
@@ -163,6 +164,7 @@ def _accept(contract: Contract, claim: GuaranteeClaim, actor: User) -> None:
                     reason="Satisfaction guarantee",
                 )
             )
+            tally(REFUNDS_DUE_CENTS, invoice.net_paid_cents)
             invoice.refunded_cents = invoice.paid_cents
         mark_void(invoice, "Satisfaction guarantee")
         audit_money_event("invoice.voided", invoice, before, claim_id=[None, claim.id])

@@ -1,28 +1,11 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from billing.services import ENDABLE_REASONS
-from core.money import parse_amount_to_cents
+from core.form_fields import DollarsField
 from leads.forms import options
-
-
-class Amount:
-    """Dollars and cents as typed by people; `field.cents` holds the integer."""
-
-    def __call__(self, form, field):
-        try:
-            field.cents = parse_amount_to_cents(field.data or "")
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
 
 class ConvertForm(FlaskForm):
@@ -32,8 +15,8 @@ class ConvertForm(FlaskForm):
         validators=[InputRequired("Required."), NumberRange(min=1, max=1000)],
         default=1,
     )
-    monthly_rate = StringField(
-        "Monthly rate per engineer", validators=[DataRequired("Required."), Amount()]
+    monthly_rate = DollarsField(
+        "Monthly rate per engineer", validators=[InputRequired("Required.")]
     )
     client_id = SelectField("Client", choices=[], validators=[Optional()])
 
@@ -66,25 +49,25 @@ class InvoiceForm(FlaskForm):
     issue_date = DateField("Issue date", validators=[InputRequired("Required.")])
     period_start = DateField("Period from", validators=[InputRequired("Required.")])
     period_end = DateField("Period to", validators=[InputRequired("Required.")])
-    amount = StringField("Amount", validators=[DataRequired("Required."), Amount()])
-    commissionable = StringField(
+    amount = DollarsField("Amount", validators=[InputRequired("Required.")], min_cents=1)
+    commissionable = DollarsField(
         "Service fees (commissionable)",
         description="Leave empty when the whole amount is service fees.",
-        validators=[Optional(), Amount()],
+        validators=[Optional()],
     )
     external_id = StringField("Accounting id", validators=[Optional(), Length(max=200)])
 
 
 class PaymentForm(FlaskForm):
-    amount = StringField(
-        "Amount", validators=[DataRequired("Required."), Amount()], id="payment_amount"
+    amount = DollarsField(
+        "Amount", validators=[InputRequired("Required.")], min_cents=1, id="payment_amount"
     )
     paid_on = DateField("Paid on", validators=[InputRequired("Required.")])
 
 
 class RefundForm(FlaskForm):
-    amount = StringField(
-        "Amount", validators=[DataRequired("Required."), Amount()], id="refund_amount"
+    amount = DollarsField(
+        "Amount", validators=[InputRequired("Required.")], min_cents=1, id="refund_amount"
     )
     refunded_on = DateField("Refunded on", validators=[InputRequired("Required.")])
     reason = StringField("Reason", validators=[Optional(), Length(max=500)], id="refund_reason")

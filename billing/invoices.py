@@ -31,6 +31,7 @@ from core.audit import changed, created
 from core.db import utcnow
 from core.extensions import db
 from core.money import MAX_CENTS, format_cents
+from core.previews import INVOICES_VOIDED, tally
 from core.service_errors import ServiceError
 from core.today import business_today
 from core.unit_of_work import run_in_transaction
@@ -167,6 +168,12 @@ def add_invoice(contract_id: int, data: InvoiceInput) -> Recorded:
             raise _invalid("commissionable_cents", "Between 0 and the amount.")
         if data.period_start > data.period_end:
             raise _invalid("period_end", "The period ends before it starts.")
+        if data.period_start < contract.start_date:
+            raise _invalid(
+                "period_start",
+                "The period starts before the contract does "
+                f"({contract.start_date.isoformat()}): is this the right contract?",
+            )
         refuse_unless_allowed(ADD_INVOICE, contract, business_today())
         if db.session.scalar(sa.select(Invoice.id).where(Invoice.number == data.number)):
             raise ServiceError(
@@ -210,8 +217,8 @@ def record_payment(
         if amount_cents > invoice.owed_cents:
             raise ServiceError(
                 "overpayment",
-                f"Only {invoice.owed_cents} cents are still owed.",
-                {"amount_cents": [f"At most {invoice.owed_cents}."]},
+                f"Only {format_cents(invoice.owed_cents, invoice.currency)} is still owed.",
+                {"amount_cents": [f"At most {invoice.owed_cents} cents."]},
             )
         db.session.add(
             Payment(
@@ -260,8 +267,9 @@ def record_refund(
         if amount_cents > invoice.net_paid_cents:
             raise ServiceError(
                 "refund_exceeds_paid",
-                f"Only {invoice.net_paid_cents} cents were paid and not refunded.",
-                {"amount_cents": [f"At most {invoice.net_paid_cents}."]},
+                f"Only {format_cents(invoice.net_paid_cents, invoice.currency)} was paid and"
+                " not refunded.",
+                {"amount_cents": [f"At most {invoice.net_paid_cents} cents."]},
             )
         invoice.refunds.append(
             Refund(
@@ -327,6 +335,7 @@ def void(invoice_id: int, reason: str) -> Invoice:
 
 def mark_void(invoice: Invoice, reason: str) -> None:
     invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID, reason, utcnow()
+    tally(INVOICES_VOIDED)
     db.session.flush()
 
 

@@ -4,13 +4,29 @@ changes and ending a contract."""
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from auth.roles import MONEY_KEEPERS, STAFF, acting_user, roles_required
 from billing.forms import ClaimForm, ConvertForm, EndContractForm, InvoiceForm, StartDateForm
 from billing.guarantee import guarantee_countdown
 from billing.models import Client
-from billing.queries import contract_claims, contract_page, contracts_for_list
+from billing.queries import (
+    ContractQuery,
+    contract_claims,
+    contract_list_page,
+    contract_page,
+    contracts_for_list,
+)
+from billing.serialize import contract_to_dict
 from billing.services import (
     ContractTerms,
     allowed_contract_actions,
@@ -19,9 +35,13 @@ from billing.services import (
     convert_lead,
     end_contract,
 )
+from core.confirming import confirmation_page, confirmed
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change, flash_form_errors
+from core.labels import label
+from core.previews import dry_run
+from core.query_models import parse_query
 from core.service_errors import ServiceError
 from core.today import business_today
 
@@ -61,8 +81,17 @@ def convert(lead_id: int):
 @bp.get("/contracts")
 @roles_required(*STAFF)
 def contracts():
-    rows = db.session.scalars(contracts_for_list())
-    return render_template("billing/contracts.html", contracts=list(rows), today=business_today())
+    """Newest first (the contract just made is on top), searched by client name."""
+    query, errors = parse_query(ContractQuery, request.args)
+    rows, next_cursor = ([], None) if errors else contract_list_page(query)
+    return render_template(
+        "billing/contracts.html",
+        contracts=rows,
+        query=query,
+        errors=errors,
+        next_cursor=next_cursor,
+        today=business_today(),
+    )
 
 
 CONTRACTS_CSV_HEADER = [
@@ -84,7 +113,10 @@ CONTRACTS_CSV_HEADER = [
 @bp.get("/contracts.csv")
 @roles_required(*STAFF)
 def contracts_csv():
-    query = contracts_for_list()
+    filters, errors = parse_query(ContractQuery, request.args)
+    if errors:
+        abort(400)
+    query = contracts_for_list(filters)
     rows = [
         [
             c.id,
@@ -137,6 +169,26 @@ def update_start_date(contract_id: int):
     return redirect(url_for(".contract", contract_id=contract_id))
 
 
+def _confirm_end(contract_id: int, change):
+    back = url_for(".contract", contract_id=contract_id)
+    try:
+        answer, effects = dry_run(change, contract_to_dict)
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return redirect(back)
+    reason = label(answer["termination_reason"])
+    ends = f"end contract #{contract_id} on {answer['end_date']} ({reason})"
+    return confirmation_page(
+        title="End the contract?",
+        words=[ends, *effects.sentence(current_app.config["CURRENCY"])],
+        note="Invoices already recorded stay as they are; no new invoice can be recorded.",
+        confirm_label="End the contract",
+        cancel_url=back,
+    )
+
+
 @bp.post("/contracts/<int:contract_id>/end")
 @roles_required(*MONEY_KEEPERS)
 def end(contract_id: int):
@@ -150,6 +202,8 @@ def end(contract_id: int):
             form.note.data,
             acting_user(),
         )
+        if not confirmed():
+            return _confirm_end(contract_id, change)
         apply_change(change, "Contract ended.")
     else:
         flash("Give an end date and a reason.", "error")

@@ -147,3 +147,19 @@ def paid_in_year(year: int) -> list[tuple[Referrer, int]]:
         .order_by(Referrer.last_name, Referrer.first_name, Referrer.id)
     )
     return [(referrer, int(cents)) for referrer, cents in db.session.execute(query)]
+
+
+def client_commission_cents(client_id: int) -> dict[str, int]:
+    """The commission a client's invoices have earned its referrer, by state, reversals
+    netted (one statement)."""
+    totals = {state.value: 0 for state in EntryState}
+    query = (
+        sa.select(
+            CommissionEntry.state, sa.func.coalesce(sa.func.sum(CommissionEntry.amount_cents), 0)
+        )
+        .where(CommissionEntry.client_id == client_id)
+        .group_by(CommissionEntry.state)
+    )
+    for state, total in db.session.execute(query):
+        totals[state.value] = int(total)
+    return totals

@@ -83,6 +83,32 @@ def expected_payable_on(
     return max(earliest, fully_paid_on) if fully_paid_on is not None else earliest
 
 
+@dataclass(frozen=True)
+class PayableEstimate:
+    """What the portal says about when a pending entry becomes payable."""
+
+    on: date
+    """Never before `today`: a date that has passed while approve-due has not run yet reads
+    as today."""
+    due_now: bool
+    """The date has come: the entry waits only for the next approval (or, unpaid, only for
+    the payment)."""
+    awaiting_payment: bool
+    """The invoice is not fully paid yet, so `on` is the earliest it can be."""
+
+
+def payable_estimate(
+    fully_paid_on: date | None, guarantee_ends_on: date, hold_days: int, today: date
+) -> PayableEstimate:
+    """expected_payable_on, clamped to `today` (SPEC §3: the portal shows when each pending
+    entry is expected to become payable, and a past date would promise what has not
+    happened)."""
+    expected = expected_payable_on(fully_paid_on, guarantee_ends_on, hold_days)
+    return PayableEstimate(
+        on=max(expected, today), due_now=expected <= today, awaiting_payment=fully_paid_on is None
+    )
+
+
 def approvable(
     fully_paid_on: date | None,
     guarantee_ends_on: date,

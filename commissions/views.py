@@ -33,16 +33,19 @@ from commissions.payouts import (
     run_payouts,
     write_off_balance,
 )
+from commissions.previews import paid_counts, paid_lines, run_counts
 from commissions.queries import (
     ledger_query,
     parse_ledger_filters,
     payout_with_lines,
     recent_payouts,
 )
+from core.confirming import confirmation_page, confirmed
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
 from core.money import format_cents
+from core.previews import dry_run
 from core.service_errors import ServiceError
 from core.time import iso_utc
 from core.today import business_today
@@ -145,6 +148,8 @@ def create_payout():
     if not form.validate_on_submit():
         flash("Give a business date.", "error")
         return redirect(url_for(".payouts"))
+    if not confirmed():
+        return _confirm_run(form.as_of.data)
     try:
         run = run_payouts(form.as_of.data, acting_user())
     except ServiceError as error:
@@ -160,6 +165,52 @@ def create_payout():
             "error",
         )
     return redirect(url_for(".payout", payout_id=run.payout.id))
+
+
+def _confirm_run(as_of):
+    currency = current_app.config["CURRENCY"]
+    try:
+        _answer, effects = dry_run(
+            lambda: run_payouts(as_of, acting_user()).payout, lambda payout: {}, counts=run_counts
+        )
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".payouts"))
+    lines, total = effects.get("lines"), format_cents(effects.get("total_cents"), currency)
+    return confirmation_page(
+        title="Run payouts?",
+        words=[
+            f"{lines} line{'s' if lines != 1 else ''}, {total} in all",
+            *effects.sentence(currency),
+        ],
+        note="Every approved entry not yet in a run is taken into this one, per referrer.",
+        confirm_label="Run payouts",
+        cancel_url=url_for(".payouts"),
+    )
+
+
+def _confirm_paid(payout_id: int, change, title: str):
+    currency = current_app.config["CURRENCY"]
+    before = paid_lines(payout_id)
+    try:
+        _answer, effects = dry_run(
+            change, lambda payout: {}, counts=lambda payout: paid_counts(payout, before)
+        )
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return redirect(url_for(".payout", payout_id=payout_id))
+    lines, total = effects.get("lines"), format_cents(effects.get("total_cents"), currency)
+    return confirmation_page(
+        title=title,
+        words=[
+            f"mark {lines} line{'s' if lines != 1 else ''} paid, {total} in all",
+            *effects.sentence(currency),
+        ],
+        confirm_label="Mark paid",
+        cancel_url=url_for(".payout", payout_id=payout_id),
+    )
 
 
 @bp.get("/payouts/<int:payout_id>")
@@ -196,6 +247,8 @@ def payout_paid(payout_id: int):
     form = MarkPaidForm()
     if form.validate_on_submit():
         change = partial(mark_paid, payout_id, form.paid_on.data, form.reference.data)
+        if not confirmed():
+            return _confirm_paid(payout_id, change, "Mark the whole run paid?")
         apply_change(change, "Payout marked paid; referrers are told.")
     else:
         flash("Give the date and the reference.", "error")
@@ -210,6 +263,8 @@ def payout_line_paid(payout_id: int, referrer_id: int):
         change = partial(
             mark_line_paid, payout_id, referrer_id, form.paid_on.data, form.reference.data
         )
+        if not confirmed():
+            return _confirm_paid(payout_id, change, "Mark this line paid?")
         apply_change(change, "Line marked paid; the referrer is told.")
     else:
         flash("Give the date and the reference.", "error")

@@ -59,6 +59,7 @@ ACTIONS = (
     "user.password_reset_sent",
     "user.reactivated",
     "user.role_changed",
+    "user.availability_changed",
     "webhook_endpoint.created",
     "webhook_endpoint.deleted",
 )

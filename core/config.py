@@ -49,6 +49,7 @@ DEFAULTS: dict[str, object] = {
     "COMPANY_DOMAINS": [],
     "LEAD_ROLES": list(DEFAULT_LEAD_ROLES),
     "REPLY_WITHIN_HOURS": 24,
+    "FIRST_CONTACT_HOURS": 4.0,
     "BOOKING_URL": None,
     "TERMS_VERSION": "2026-01",
     "CONSENT_VERSION": "2026-01",
@@ -116,6 +117,7 @@ LIST_KEYS = {"COMPANY_DOMAINS", "LEAD_ROLES", "SITE_ORIGINS", "MFA_REQUIRED_ROLE
 EMPTY_MEANS_NONE = {"MFA_REQUIRED_ROLES"}
 """Lists where an empty value is a choice (no roles), not "use the default"."""
 FLOAT_KEYS = {
+    "FIRST_CONTACT_HOURS",
     "FORM_MIN_SECONDS",
     "MAIL_TIMEOUT",
     "DATABASE_CONNECT_TIMEOUT",

@@ -1,5 +1,7 @@
 """Newest-first keyset pages on a (moment, id) pair: a page deep in a long list costs the
-same as the first (the cursor is `core.pagination.Cursor`)."""
+same as the first (the cursor is `core.pagination.Cursor`); and a list's bounded total."""
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -22,3 +24,30 @@ def newest_first_page(
     rows = rows[:limit]
     last = rows[-1]
     return rows, Cursor(getattr(last, moment.key), getattr(last, row_id.key)).encode()
+
+
+TOTAL_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list's filters find, exact up to a cap: "1,234" or "10,000+"."""
+
+    count: int
+    more: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.count:,}{'+' if self.more else ''}"
+
+    def of(self, noun: str, plural: str | None = None) -> str:
+        """ "1 client", "3 clients", "10,000+ clients"."""
+        one = self.count == 1 and not self.more
+        return f"{self} {noun if one else plural or noun + 's'}"
+
+
+def bounded_total(query: sa.Select, cap: int = TOTAL_CAP) -> Total:
+    """The rows of `query` counted up to `cap` (a count past it would cost what reading
+    every row does). `query` is the list's filtered select, without loader options."""
+    found = query.order_by(None).limit(cap + 1).subquery()
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(found))
+    return Total(min(counted, cap), counted > cap)

@@ -38,6 +38,36 @@ class Cursor:
         return cursor
 
 
+@dataclass(frozen=True)
+class KeyCursor:
+    """The sort key (as text; empty for none) and id of the last row shown, for a list
+    sorted by something other than its creation moment."""
+
+    key: str
+    id: int
+
+    PREFIX = "k."
+
+    def encode(self) -> str:
+        raw = f"{self.id}|{self.key}".encode()
+        return self.PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "KeyCursor":
+        if not token.startswith(cls.PREFIX):
+            raise BadCursor("Not a cursor from this list.")
+        try:
+            body = token[len(cls.PREFIX) :]
+            padded = body + "=" * (-len(body) % 4)
+            row_id, _, key = base64.urlsafe_b64decode(padded).decode().partition("|")
+            cursor = cls(key, int(row_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise BadCursor("Not a cursor from this list.") from error
+        if not 1 <= cursor.id <= MAX_ID:
+            raise BadCursor("Not a cursor from this list.")
+        return cursor
+
+
 def query_id(raw: str) -> int | None:
     """An id from a query string (1 to 2^31 - 1), or None."""
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID:

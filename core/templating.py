@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from core.form_errors import failed_forms, form_errors
+from core.labels import label
 from core.money import format_cents
 from core.time import local_date
 
@@ -14,6 +16,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_day)
     app.add_template_filter(format_cents, "money")
     app.add_template_filter(percent_of_basis_points, "percent")
+    app.add_template_filter(label)
+    app.add_template_global(failed_forms)
+    app.add_template_global(form_errors)
 
 
 def percent_of_basis_points(basis_points: int) -> str:

@@ -66,6 +66,25 @@ def run_in_transaction(work: Callable[[], R], *, retry_on_conflict: bool = False
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def preview(work: Callable[[], R]) -> R:
+    """Run a use case and undo it (SPEC §13's dry runs): `work` does the change and reads
+    what it would answer and what it would cause, all inside the transaction, which is then
+    rolled back — no row, no email, no audit entry remains."""
+    if in_unit_of_work():
+        raise RuntimeError("a preview cannot run inside another unit of work")
+    session = db.session
+    if session().in_transaction():
+        session.commit()
+    session.info[_DEPTH_KEY] = 1
+    writing = WRITING.set(True)
+    try:
+        return work()
+    finally:
+        session.info[_DEPTH_KEY] = 0
+        WRITING.reset(writing)
+        session.rollback()
+
+
 def record_in_passing(work: Callable[[], object]) -> None:
     """Bookkeeping a read does on the side (a session's last request, a token's last use):
     its own small transaction, skipped with a warning when the database is busy or away, so

@@ -4,16 +4,19 @@ the program settings."""
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from auth.roles import ADMINS, MONEY_KEEPERS, STAFF, acting_user, roles_required
 from commissions.forms import BalanceWriteOffForm
 from commissions.ledger import balance_cents
 from commissions.payout_csv import PAID_BY_YEAR_CSV_HEADER, paid_by_year_rows
 from commissions.queries import PaidYearQuery, paid_by_year, referrer_ledger
+from core.confirming import confirmation_page, confirmed
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
+from core.labels import label
+from core.previews import dry_run
 from core.query_models import parse_query
 from core.service_errors import ServiceError
 from core.time import iso_utc
@@ -22,6 +25,7 @@ from leads.forms import options
 from referrals.forms import AttributionForm, ProgramSettingsForm, RateOverrideForm, TaxFormForm
 from referrals.models import Referrer, ReferrerStatus
 from referrals.portal import referrals_of
+from referrals.queries import ReferrerQuery, referrer_search
 from referrals.services import (
     DECISIONS,
     PAST_TENSE,
@@ -60,11 +64,15 @@ def attribution_form() -> AttributionForm:
 @bp.get("/referrers")
 @roles_required(*STAFF)
 def referrers():
-    rows = db.session.scalars(
-        sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
-    )
+    q = parse_query(ReferrerQuery, request.args)[0].q
+    query = sa.select(Referrer).order_by(STATUS_ORDER, Referrer.created_at.desc())
+    if q:
+        query = query.where(referrer_search(q))
     return render_template(
-        "referrals/referrers.html", referrers=list(rows), this_year=business_today().year
+        "referrals/referrers.html",
+        referrers=list(db.session.scalars(query)),
+        q=q,
+        this_year=business_today().year,
     )
 
 
@@ -130,7 +138,7 @@ def referrer(referrer_id: int):
         entries=referrer_ledger(found.id),
         can_write_off=acting_user().has_role(*ADMINS),
         write_off_form=BalanceWriteOffForm(),
-        rate_form=RateOverrideForm(rate_bp=found.rate_bp),
+        rate_form=RateOverrideForm(rate=found.rate_bp),
         tax_form=TaxFormForm(tax_form_on_file_on=found.tax_form_on_file_on),
     )
 
@@ -140,10 +148,10 @@ def referrer(referrer_id: int):
 def rate_override(referrer_id: int):
     form = RateOverrideForm()
     if form.validate_on_submit():
-        change = partial(set_rate_override, referrer_id, form.rate_bp.data)
+        change = partial(set_rate_override, referrer_id, form.rate.data)
         apply_change(change, "Rate saved; it applies to this referrer's next referrals.")
     else:
-        flash(" ".join(form.rate_bp.errors) or "Give a rate.", "error")
+        flash(" ".join(form.rate.errors) or "Give a rate.", "error")
     return redirect(url_for(".referrer", referrer_id=referrer_id))
 
 
@@ -163,10 +171,44 @@ def tax_form(referrer_id: int):
 @bp.post("/referrers/<int:referrer_id>/<any(approve, reject, suspend, reactivate):action>")
 @roles_required(*MONEY_KEEPERS)
 def decide_referrer(referrer_id: int, action: str):
-    apply_change(
-        partial(decide, referrer_id, action, acting_user()), f"Referrer {PAST_TENSE[action]}."
-    )
+    decision = partial(decide, referrer_id, action, acting_user())
+    if action in CONFIRMED_DECISIONS and not confirmed():
+        return _confirm(
+            decision,
+            CONFIRMED_DECISIONS[action],
+            url_for(".referrer", referrer_id=referrer_id),
+            f"{action.capitalize()} the referrer",
+        )
+    apply_change(decision, f"Referrer {PAST_TENSE[action]}.")
     return redirect(url_for(".referrer", referrer_id=referrer_id))
+
+
+CONFIRMED_DECISIONS = {
+    "reject": ("Reject this referrer?", "They get no code and are told by email."),
+    "suspend": (
+        "Suspend this referrer?",
+        "Their code stops attributing new leads and their commission waits until reactivated.",
+    ),
+}
+
+
+def _confirm(change, wording: tuple[str, str], back: str, label: str):
+    """The confirmation step of a referrer decision or an attribution change."""
+    title, note = wording
+    try:
+        _answer, effects = dry_run(change, lambda result: {})
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(str(error), "error")
+        return redirect(back)
+    return confirmation_page(
+        title=title,
+        note=note,
+        words=effects.sentence(current_app.config["CURRENCY"]),
+        confirm_label=label,
+        cancel_url=back,
+    )
 
 
 @bp.post("/leads/<int:lead_id>/attribution")
@@ -177,6 +219,22 @@ def attribution(lead_id: int):
         flash(" ".join(sum(form.errors.values(), [])), "error")
         return redirect(url_for("leads_staff.detail", lead_id=lead_id))
     referrer_id = int(form.referrer_id.data) if form.referrer_id.data else None
+    if not confirmed():
+        change = partial(
+            change_attribution,
+            lead_id,
+            referrer_id,
+            form.reason.data,
+            acting_user(),
+            business_today(),
+        )
+        wording = (
+            "Change the attribution?",
+            "The referrer named now earns this lead's commission; the one before is told.",
+        )
+        return _confirm(
+            change, wording, url_for("leads_staff.detail", lead_id=lead_id), "Change it"
+        )
     try:
         _, warnings = change_attribution(
             lead_id, referrer_id, form.reason.data, acting_user(), business_today()
@@ -188,18 +246,17 @@ def attribution(lead_id: int):
     else:
         flash("Attribution changed.", "success")
         if warnings:
-            flash(f"Note: the refusal rules would say {', '.join(warnings)}.", "info")
+            said = ", ".join(label(warning).lower() for warning in warnings)
+            flash(f"Note: the refusal rules would say {said}.", "info")
     return redirect(url_for("leads_staff.detail", lead_id=lead_id))
 
 
 @bp.route("/settings/program", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def program_settings():
-    form = ProgramSettingsForm(data=vars(current_terms()))
+    form = ProgramSettingsForm.showing(vars(current_terms()))
     if form.validate_on_submit():
-        save_terms(
-            ProgramTerms(**{name: form[name].data for name in vars(current_terms())}), acting_user()
-        )
+        save_terms(ProgramTerms(**form.terms()), acting_user())
         flash("Program settings saved. They apply to attributions from now on.", "success")
         return redirect(url_for(".program_settings"))
     return render_template("referrals/settings.html", form=form)

@@ -4,10 +4,12 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -22,7 +24,14 @@ from wtforms.validators import (
 
 from core.form_fields import CheckboxList
 from core.validation import InvalidValue, normalise_email_address, normalise_phone
-from leads.rules import STAFF_SOURCES, LeadStatus, StartTimeline
+from leads.rules import (
+    LEAD_LABELS,
+    NEXT_ACTION_MAX_LENGTH,
+    STAFF_SOURCES,
+    LeadStatus,
+    StartTimeline,
+    status_moves,
+)
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -80,14 +89,7 @@ def email_field(label: str) -> StringField:
 
 
 START_TIMELINE_CHOICES = options(
-    [
-        ("", "Not sure yet"),
-        (StartTimeline.ASAP.value, "As soon as possible"),
-        (StartTimeline.WITHIN_MONTH.value, "Within a month"),
-        (StartTimeline.ONE_TO_THREE_MONTHS.value, "In 1–3 months"),
-        (StartTimeline.LATER.value, "Later"),
-        (StartTimeline.EXPLORING.value, "Just exploring"),
-    ]
+    [("", "Not sure yet"), *((when.value, LEAD_LABELS[when]) for when in StartTimeline)]
 )
 
 
@@ -174,7 +176,7 @@ class StaffLeadForm(FlaskForm):
         "What they need", filters=[none_if_blank], validators=[Optional(), Length(max=5000)]
     )
     source = SelectField(
-        "Source", choices=options((source.value, source.value.title()) for source in STAFF_SOURCES)
+        "Source", choices=options((source.value, LEAD_LABELS[source]) for source in STAFF_SOURCES)
     )
     owner_email = SelectField("Owner", choices=[])
 
@@ -201,14 +203,74 @@ class NoteForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(
-        "Status",
-        choices=options((s.value, s.value.title()) for s in LeadStatus if s != LeadStatus.WON),
-    )
+    """A status change. Given the lead's `current` status it offers only the moves the
+    pipeline allows from there (none for a won lead); without it, any status a person may
+    pick, for validating a post (the service has the last word)."""
+
+    status = SelectField("New status", choices=[])
     lost_reason = TextAreaField(
         "Why was it lost?", filters=[none_if_blank], validators=[Optional(), Length(max=2000)]
     )
 
+    def __init__(self, *args, current: LeadStatus | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer(current)
+
+    def offer(self, current: LeadStatus | None) -> None:
+        moves = (
+            status_moves(current)
+            if current is not None
+            else [s for s in LeadStatus if s != LeadStatus.WON]
+        )
+        pairs = [(move.value, LEAD_LABELS[move]) for move in moves]
+        self.status.choices = options([("", "Choose…"), *pairs] if pairs else [])
+
+    def show_refusal(self, error: Exception) -> None:
+        """A refused change's messages on the fields they name (else on the status)."""
+        fields = getattr(error, "fields", None) or {"status": [str(error)]}
+        for name, messages in fields.items():
+            target = self[name] if name in self else self.status
+            target.errors = [*target.errors, *messages]
+
 
 class OwnerForm(FlaskForm):
     owner_email = SelectField("Owner", choices=[])
+
+
+class NextActionForm(FlaskForm):
+    """A lead's next action (SPEC §13): a day and what to do; both empty clears it."""
+
+    next_action_on = DateField("Next action on", validators=[Optional()])
+    next_action = StringField(
+        "What to do next",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=NEXT_ACTION_MAX_LENGTH)],
+    )
+
+
+class BulkForm(FlaskForm):
+    """The lead list's selection: one status (with its reason) or owner change for each
+    selected lead."""
+
+    lead_ids = SelectMultipleField(
+        "Leads", coerce=int, validate_choice=False, validators=[DataRequired("Select leads.")]
+    )
+    status = SelectField("Status", choices=[], default="")
+    lost_reason = TextAreaField(
+        "Why were they lost?", filters=[none_if_blank], validators=[Optional(), Length(max=2000)]
+    )
+    owner_email = SelectField("Owner", choices=[], default="")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not (self.status.data or self.owner_email.data):
+            self.status.errors = ["Choose a status or an owner."]
+            return False
+        return valid
+
+
+class ReassignForm(FlaskForm):
+    """An admin moves every open lead of one user (SPEC §13)."""
+
+    from_owner_email = SelectField("Move the open leads of", choices=[])
+    to_owner_email = SelectField("To", choices=[])

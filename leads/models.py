@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +38,9 @@ class Lead(db.Model):
         sa.Index("ix_leads_company_key_created", "company_key", "created_at"),
         sa.Index("ix_leads_referrer_created", "referrer_id", "created_at", "id"),
         sa.Index("ix_leads_code_referrer_created", "code_referrer_id", "created_at"),
+        sa.Index("ix_leads_next_action", "next_action_on", "id"),
+        sa.Index("ix_leads_owner_next_action", "owner_id", "next_action_on", "id"),
+        sa.Index("ix_leads_company_sort", "company", "id"),
         sa.CheckConstraint("headcount IS NULL OR headcount BETWEEN 1 AND 500", name="headcount"),
     )
 
@@ -85,6 +88,8 @@ class Lead(db.Model):
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"))
     submissions_count: Mapped[int] = mapped_column(default=1)
     lost_reason: Mapped[str | None] = mapped_column(sa.Text)
+    next_action_on: Mapped[date | None]
+    next_action: Mapped[str | None] = mapped_column(sa.String(200))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

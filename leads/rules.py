@@ -3,6 +3,8 @@
 import enum
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
 
 
 class LeadStatus(enum.StrEnum):
@@ -37,6 +39,33 @@ class StartTimeline(enum.StrEnum):
     ONE_TO_THREE_MONTHS = "one_to_three_months"
     LATER = "later"
     EXPLORING = "exploring"
+
+
+LEAD_LABELS = {
+    LeadStatus.NEW: "New",
+    LeadStatus.CONTACTED: "Contacted",
+    LeadStatus.QUALIFIED: "Qualified",
+    LeadStatus.PROPOSAL: "Proposal",
+    LeadStatus.WON: "Won",
+    LeadStatus.LOST: "Lost",
+    LeadSource.FORM: "Hire form",
+    LeadSource.API: "API",
+    LeadSource.REFERRAL: "Referral",
+    LeadSource.OUTBOUND: "Outbound",
+    LeadSource.EVENT: "Event",
+    LeadSource.PHONE: "Phone",
+    LeadSource.PARTNER: "Partner",
+    LeadSource.OTHER: "Other",
+    AttributionStatus.NONE: "None",
+    AttributionStatus.ATTRIBUTED: "Attributed",
+    AttributionStatus.REFUSED: "Refused",
+    StartTimeline.ASAP: "As soon as possible",
+    StartTimeline.WITHIN_MONTH: "Within a month",
+    StartTimeline.ONE_TO_THREE_MONTHS: "In 1–3 months",
+    StartTimeline.LATER: "Later",
+    StartTimeline.EXPLORING: "Just exploring",
+}
+"""What pages show for the pipeline's codes (SPEC §13: labels, never codes)."""
 
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.PROPOSAL)
@@ -97,6 +126,75 @@ def transition_error(
     if OPEN_STATUSES.index(target) <= OPEN_STATUSES.index(current):
         return f"A {current.value} lead can only move forward, or to lost."
     return None
+
+
+NEXT_ACTION_MAX_LENGTH = 200
+
+
+def next_action_errors(
+    status: LeadStatus, on: date | None, text: str | None, today: date
+) -> dict[str, list[str]]:
+    """What is wrong with a next action (SPEC §13), by field: only an open lead has one, its
+    day is today or later, its text at most 200 characters. Empty when it is fine."""
+    errors: dict[str, list[str]] = {}
+    if (on is not None or text) and not is_open(status):
+        errors["next_action"] = [f"A {status.value} lead has no next action."]
+        return errors
+    if on is not None and on < today:
+        errors["next_action_on"] = ["Choose today or a later day."]
+    if text is not None and len(text) > NEXT_ACTION_MAX_LENGTH:
+        errors["next_action"] = [f"At most {NEXT_ACTION_MAX_LENGTH} characters."]
+    return errors
+
+
+class WorkBucket(enum.IntEnum):
+    """My work's order (SPEC §13): overdue next actions, those due today, new leads without
+    a next action, then the rest."""
+
+    OVERDUE = 0
+    DUE_TODAY = 1
+    NEW_WITHOUT_ACTION = 2
+    LATER = 3
+
+
+def work_bucket(status: LeadStatus, next_action_on: date | None, today: date) -> WorkBucket:
+    """Where an open lead stands in its owner's day."""
+    if next_action_on is not None and next_action_on < today:
+        return WorkBucket.OVERDUE
+    if next_action_on == today:
+        return WorkBucket.DUE_TODAY
+    if next_action_on is None and status == LeadStatus.NEW:
+        return WorkBucket.NEW_WITHOUT_ACTION
+    return WorkBucket.LATER
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a `new` lead has waited for its first contact, and whether that is longer
+    than FIRST_CONTACT_HOURS."""
+
+    hours: int
+    late: bool
+
+
+def first_contact_wait(
+    created_at: datetime, now: datetime, status: LeadStatus, first_contact_hours: float
+) -> Wait | None:
+    """Whole hours waited by a lead still `new` (None once it has left `new`)."""
+    if status != LeadStatus.NEW:
+        return None
+    seconds = max(0.0, (now - created_at).total_seconds())
+    return Wait(int(seconds // 3600), seconds >= first_contact_hours * 3600)
+
+
+def status_moves(current: LeadStatus) -> tuple[LeadStatus, ...]:
+    """The statuses a person may pick for a lead in `current` (transition_error allows them,
+    lost with its reason): none once won, only contacted once lost."""
+    return tuple(
+        target
+        for target in LeadStatus
+        if target != current and transition_error(current, target, "a reason") is None
+    )
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -43,6 +43,8 @@ def lead_to_dict(lead: Lead) -> dict:
             "possible_duplicate_of": lead.possible_duplicate_of,
             "submissions_count": lead.submissions_count,
             "lost_reason": lead.lost_reason,
+            "next_action_on": lead.next_action_on.isoformat() if lead.next_action_on else None,
+            "next_action": lead.next_action,
             "landing_page": lead.landing_page,
             "created_at": iso_utc(lead.created_at),
         }

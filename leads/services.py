@@ -1,6 +1,8 @@
 """Lead use cases. Each `@use_case` function is one unit of work (core.unit_of_work)."""
 
+import secrets
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,16 +20,18 @@ from core.urls import absolute_url
 from leads.models import Lead, LeadEvent, LeadSearchTerm, LeadSubmission
 from leads.rules import (
     OPEN_STATUSES,
+    STAFF_SOURCES,
     LeadSource,
     LeadStatus,
     StartTimeline,
+    next_action_errors,
     normalise_referral_code,
     search_terms,
     transition_error,
 )
 from leads.serialize import lead_to_dict
 from leads.signals import lead_created
-from notifications.services import enqueue
+from notifications.services import cancel_pending_like, enqueue
 from notifications.webhooks import emit
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -151,6 +155,8 @@ def _create_lead(data: dict, arrival: Arrival) -> Lead:
     if lead.owner is not None:
         _record(lead, "owner", f"Assigned to {lead.owner.email}.", arrival.actor)
     _enqueue_new_lead(lead, _merged_replies(replies))
+    if lead.source not in STAFF_SOURCES:
+        _enqueue_still_waiting(lead)
     _enqueue_confirmation(lead, arrival)
     return lead
 
@@ -182,11 +188,17 @@ def _choose_owner(choice: str) -> User | None:
     return _assignable_user(choice)
 
 
-def next_round_robin_owner() -> User | None:
-    """The active sales user who was given a lead longest ago (never first)."""
+def next_round_robin_owner(skip_id: int | None = None) -> User | None:
+    """The active, available sales user who was given a lead longest ago (never first);
+    None when nobody is available (the lead stays unassigned and goes to SALES_INBOX)."""
     query = (
         sa.select(User)
-        .where(User.role == Role.SALES, User.active.is_(True))
+        .where(
+            User.role == Role.SALES,
+            User.active.is_(True),
+            User.available.is_(True),
+            User.id != (skip_id or 0),
+        )
         .order_by(User.last_assigned_at.asc().nulls_first(), User.id)
         .limit(1)
         .with_for_update()
@@ -220,6 +232,37 @@ def _enqueue_new_lead(lead: Lead, extra_context: dict) -> None:
         "lead_url": absolute_url("leads_staff.detail", lead_id=lead.id),
     }
     enqueue("new_lead", recipient, context)
+
+
+def _still_waiting_key(lead: Lead) -> str:
+    """Unique per recipient and time (a lead may go back to an earlier owner); the prefix
+    up to the id is what cancels it."""
+    return f"lead_waiting:{lead.id}:{lead.owner_id or 'inbox'}:{secrets.token_hex(4)}"
+
+
+def _enqueue_still_waiting(lead: Lead) -> None:
+    """Speed to lead (SPEC §13): one "still waiting" email to the owner (or SALES_INBOX),
+    sent FIRST_CONTACT_HOURS after creation unless the lead has left `new` by then. Only for
+    leads that came in by themselves (the hire form, the API, a referral): one staff entered
+    by hand (outbound, event, phone, partner, other) has been spoken to."""
+    hours = current_app.config["FIRST_CONTACT_HOURS"]
+    recipient = lead.owner.email if lead.owner else current_app.config["SALES_INBOX"]
+    context = {
+        "lead": lead,
+        "hours": f"{hours:g}",
+        "lead_url": absolute_url("leads_staff.detail", lead_id=lead.id),
+    }
+    enqueue(
+        "lead_waiting",
+        recipient,
+        context,
+        send_after=lead.created_at + timedelta(hours=hours),
+        dedupe_key=_still_waiting_key(lead),
+    )
+
+
+def _cancel_still_waiting(lead: Lead, why: str) -> None:
+    cancel_pending_like(f"lead_waiting:{lead.id}:", why)
 
 
 def _enqueue_confirmation(lead: Lead, arrival: Arrival) -> None:
@@ -274,18 +317,58 @@ def _apply_status(lead: Lead, target: str, lost_reason: str | None, actor: User)
     if target_status == LeadStatus.LOST:
         lead.lost_reason = lost_reason.strip()
         detail += f" Reason: {lead.lost_reason}"
+        _clear_next_action(lead)
     elif lead.status == LeadStatus.LOST:
         lead.lost_reason = None
+    if lead.status == LeadStatus.NEW:
+        _cancel_still_waiting(lead, "The lead left new.")
     lead.status = target_status
     _record(lead, "status", detail, actor)
+
+
+def _clear_next_action(lead: Lead) -> None:
+    """A closed lead (won, lost) has nothing next."""
+    lead.next_action_on = None
+    lead.next_action = None
+
+
+def _apply_next_action(lead: Lead, on: date | None, text: str | None, actor: User) -> None:
+    text = (text or "").strip() or None
+    errors = next_action_errors(lead.status, on, text, business_today())
+    if errors:
+        raise LeadError("invalid", next(iter(errors.values()))[0], errors)
+    if (on, text) == (lead.next_action_on, lead.next_action):
+        return
+    lead.next_action_on, lead.next_action = on, text
+    if on is None and text is None:
+        _record(lead, "next_action", "Next action cleared.", actor)
+        return
+    when = f" on {on.isoformat()}" if on else ""
+    _record(lead, "next_action", f"Next action{when}: {text or '(no description)'}", actor)
 
 
 def _apply_owner(lead: Lead, owner_email: str | None, actor: User) -> None:
     owner = _assignable_user(owner_email) if owner_email not in (None, "", "none") else None
     if owner == lead.owner:
         return
+    _assign(lead, owner, actor, f"Assigned to {owner.email}." if owner else "Unassigned.")
+
+
+def _assign(lead: Lead, owner: User | None, actor: User | None, detail: str) -> None:
+    """A new owner; a `new` lead's pending "still waiting" email follows it."""
+    waiting = lead.status == LeadStatus.NEW and _waiting_email_due(lead)
+    if waiting:
+        _cancel_still_waiting(lead, "The lead changed owner.")
     lead.owner = owner
-    _record(lead, "owner", f"Assigned to {owner.email}." if owner else "Unassigned.", actor)
+    lead.owner_id = owner.id if owner else None
+    if waiting:
+        _enqueue_still_waiting(lead)
+    _record(lead, "owner", detail, actor)
+
+
+def _waiting_email_due(lead: Lead) -> bool:
+    hours = current_app.config["FIRST_CONTACT_HOURS"]
+    return lead.created_at + timedelta(hours=hours) > utcnow()
 
 
 _UNSET = object()
@@ -299,12 +382,26 @@ def update_lead(
     status: str | None = None,
     lost_reason: str | None = None,
     owner_email: object = _UNSET,
+    next_action_on: object = _UNSET,
+    next_action: object = _UNSET,
 ) -> Lead:
-    """Change status and/or owner in one transaction: all of it, or nothing."""
+    """Change status, owner and/or next action in one transaction: all of it, or nothing."""
     lead = lock_lead(lead_id)
+    _change(lead, actor, status, lost_reason, owner_email, next_action_on, next_action)
+    return lead
+
+
+def _change(lead, actor, status, lost_reason, owner_email, next_action_on, next_action) -> None:
     status_before = lead.status
     if owner_email is not _UNSET:
         _apply_owner(lead, owner_email, actor)
+    if next_action_on is not _UNSET or next_action is not _UNSET:
+        _apply_next_action(
+            lead,
+            lead.next_action_on if next_action_on is _UNSET else next_action_on,
+            lead.next_action if next_action is _UNSET else next_action,
+            actor,
+        )
     if status is not None:
         _apply_status(lead, status, lost_reason, actor)
     try:
@@ -314,7 +411,94 @@ def update_lead(
         raise LeadError("illegal_transition", message, {"status": [message]}) from None
     if lead.status != status_before:
         emit("lead.status_changed", lambda: lead_to_dict(lead))
-    return lead
+
+
+@dataclass
+class BulkResult:
+    """A bulk change: the leads changed, and each refused one with its reason."""
+
+    done: list[Lead] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+@use_case
+def bulk_update(
+    lead_ids: list[int],
+    actor: User,
+    *,
+    status: str | None = None,
+    lost_reason: str | None = None,
+    owner_email: object = _UNSET,
+) -> BulkResult:
+    """The same change on each selected lead, by the rules of one at a time: a refused lead
+    is listed with its reason (its own savepoint undoes any part of it), the rest done."""
+    result = BulkResult()
+    for lead_id in sorted(set(lead_ids)):
+        try:
+            with db.session.begin_nested():
+                lead = lock_lead(lead_id)
+                _change(lead, actor, status, lost_reason, owner_email, _UNSET, _UNSET)
+        except LeadError as error:
+            result.refused.append((lead_id, str(error)))
+        else:
+            result.done.append(lead)
+    return result
+
+
+@dataclass
+class Reassignment:
+    """Who got how many of the moved leads."""
+
+    moved: int
+    by_owner: dict[str, list[Lead]]
+
+
+@use_case
+def reassign_leads(from_email: str, to_email: str, actor: User) -> Reassignment:
+    """Every open lead of one user to another, or spread round-robin over the available
+    sales users (SPEC §13): each lead's timeline says so, each new owner gets one summary."""
+    source = _staff_user(from_email, "from_owner_email")
+    target = None if to_email == ROUND_ROBIN else _assignable_user_for(to_email)
+    if target is not None and target.id == source.id:
+        message = "Choose another user to move the leads to."
+        raise LeadError("invalid", message, {"to_owner_email": [message]})
+    leads = db.session.scalars(
+        sa.select(Lead)
+        .where(Lead.owner_id == source.id, Lead.status.in_(OPEN_STATUSES))
+        .order_by(Lead.created_at, Lead.id)
+        .with_for_update()
+    ).all()
+    by_owner: dict[str, list[Lead]] = {}
+    for lead in leads:
+        owner = target or next_round_robin_owner(skip_id=source.id)
+        if owner is None:
+            message = "No other sales user is available for round-robin."
+            raise LeadError("invalid", message, {"to_owner_email": [message]})
+        _assign(lead, owner, actor, f"Reassigned from {source.email} to {owner.email}.")
+        by_owner.setdefault(owner.email, []).append(lead)
+    for email, moved in by_owner.items():
+        context = {
+            "leads": moved,
+            "from_email": source.email,
+            "list_url": absolute_url("leads_staff.index", owner=email),
+        }
+        enqueue("leads_reassigned", email, context)
+    return Reassignment(len(leads), by_owner)
+
+
+def _staff_user(email: str, field_name: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        message = "No staff account has that email."
+        raise LeadError("invalid", message, {field_name: [message]})
+    return user
+
+
+def _assignable_user_for(email: str) -> User:
+    try:
+        return _assignable_user(email)
+    except LeadError as error:
+        raise LeadError("invalid", str(error), {"to_owner_email": [str(error)]}) from None
 
 
 @use_case
@@ -344,6 +528,9 @@ def record_event(lead_id: int, kind: str, detail: str, actor: User | None) -> Le
 
 def mark_won(lead: Lead, actor: User | None, detail: str) -> None:
     """Conversion (billing) is the only way to `won`; the caller holds the lead's lock."""
+    if lead.status == LeadStatus.NEW:
+        _cancel_still_waiting(lead, "The lead left new.")
+    _clear_next_action(lead)
     lead.status = LeadStatus.WON
     record_event(lead.id, "status", detail, actor)
     emit("lead.won", lambda: lead_to_dict(lead))

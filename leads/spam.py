@@ -20,6 +20,14 @@ def render_stamp(now: float | None = None) -> str:
     return _serializer().dumps(round(now if now is not None else time.time(), 3))
 
 
+SPAM_LABELS = {
+    "honeypot": "Filled in the hidden field",
+    "bad_timestamp": "Form sent without a valid render time",
+    "too_fast": "Sent too fast",
+}
+"""What the quarantine page shows for spam_reason's codes."""
+
+
 def spam_reason(honeypot: str | None, stamp: str | None, now: float | None = None) -> str | None:
     """`honeypot`, `bad_timestamp` or `too_fast` for a bot, None for a person."""
     if honeypot:

@@ -25,6 +25,17 @@ bp = Blueprint("leads_public", __name__)
 ARRIVAL_KEY = "arrival"
 REFERRAL_COOKIE = "ref"
 """Set by /r/<code> (referrals); a code in the form beats it."""
+REFERRED_BY_KEY = "referred_by"
+"""Set in the session by /r/<code> (referrals): `{"code", "first_name"}` of a valid code, so
+the form can say who referred the visitor without this package asking referrals."""
+
+
+def _referred_by(code: str | None) -> str | None:
+    """The referrer's first name when the form carries the code /r/<code> vouched for."""
+    stored = session.get(REFERRED_BY_KEY) or {}
+    if code and stored.get("code") == code.upper():
+        return stored.get("first_name") or ""
+    return None
 
 
 def remember_arrival() -> None:
@@ -64,14 +75,14 @@ def hire():
         remember_arrival()
         form.rendered_at.data = render_stamp()
         form.referral_code.data = (request.args.get("ref") or "").upper()[:50] or None
-        return render_template("leads/hire.html", form=form)
+        return _hire_page(form)
     if not form.validate():
-        return render_template("leads/hire.html", form=form)
+        return _hire_page(form)
     if is_stale(form.rendered_at.data):
         # They filled it in already: sending again at once is not a bot's speed.
         form.rendered_at.data = render_stamp(time.time() - current_app.config["FORM_MIN_SECONDS"])
         flash("This page was open for more than a day. Check your details and send again.", "error")
-        return render_template("leads/hire.html", form=form)
+        return _hire_page(form)
     data, arrival = form.lead_data(), _arrival()
     reason = spam_reason(form.nickname.data, form.rendered_at.data)
     if reason is not None:
@@ -80,6 +91,11 @@ def hire():
         submit_lead(data, arrival)
     session.pop(ARRIVAL_KEY, None)
     return redirect(url_for("leads_public.thanks"))
+
+
+def _hire_page(form: HireForm) -> str:
+    code = form.referral_code.data
+    return render_template("leads/hire.html", form=form, referred_by=_referred_by(code))
 
 
 @bp.get("/hire/thanks")

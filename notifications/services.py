@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import utcnow
 from core.extensions import db
+from core.previews import EMAILS, tally
 from core.unit_of_work import use_case
 from notifications.models import LINK_EVENTS, OutboxMessage, OutboxStatus
 
@@ -35,6 +36,8 @@ SUBJECTS = {
     "claim_accepted_client": "Your satisfaction guarantee claim",
     "claim_accepted_sales": "Guarantee claim accepted",
     "claim_accepted_referrer": "A referred client used the guarantee",
+    "lead_waiting": "A new lead is still waiting for a first contact",
+    "leads_reassigned": "Leads were moved to you",
 }
 
 
@@ -84,12 +87,13 @@ def enqueue(
     )
     if dedupe_key is None:
         db.session.add(message)
-        return message
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        return None
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:
+            return None
+    tally(EMAILS)
     return message
 
 
@@ -123,6 +127,18 @@ def cancel_pending(dedupe_key: str, why: str) -> None:
     db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error=why)
+    )
+
+
+def cancel_pending_like(key_prefix: str, why: str) -> None:
+    """Every queued message whose dedupe key starts with `key_prefix` is not sent."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
         .values(status=OutboxStatus.CANCELLED, last_error=why)
     )
 

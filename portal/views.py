@@ -10,6 +10,7 @@ from commissions.ledger import balance_cents, payout_lines_of, portal_ledger
 from commissions.queries import paid_by_year
 from core.audit import Actor, act_as
 from core.service_errors import ServiceError
+from core.today import business_today
 from referrals.forms import PortalSignInForm, ReferCompanyForm
 from referrals.portal import (
     REFERRALS_PER_DAY,
@@ -89,7 +90,7 @@ def _portal_page(form: ReferCompanyForm):
         form=form,
         per_day=REFERRALS_PER_DAY,
         terms=current_terms(),
-        ledger=portal_ledger(referrer.id),
+        ledger=portal_ledger(referrer.id, business_today()),
         balance=balance_cents(referrer.id),
         paid_by_year=paid_by_year([referrer.id])[referrer.id],
         payouts=payout_lines_of(referrer.id),

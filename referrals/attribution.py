@@ -11,6 +11,13 @@ INACTIVE_REFERRER = "inactive_referrer"
 SELF_REFERRAL = "self_referral"
 EXISTING_CUSTOMER = "existing_customer"
 REASONS = (UNKNOWN_CODE, INACTIVE_REFERRER, SELF_REFERRAL, EXISTING_CUSTOMER)
+REFUSAL_LABELS = {
+    UNKNOWN_CODE: "Unknown referral code",
+    INACTIVE_REFERRER: "Referrer not active",
+    SELF_REFERRAL: "Self-referral",
+    EXISTING_CUSTOMER: "Already a customer",
+}
+"""What staff pages show for a refusal's code."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.form_fields import DollarsField, PercentField
 from leads.forms import email_field, none_if_blank, optional_text, options, required_text
 from referrals.models import Relationship
 
@@ -77,36 +78,50 @@ class AttributionForm(FlaskForm):
 
 
 class ProgramSettingsForm(FlaskForm):
-    commission_rate_bp = IntegerField(
-        "Commission rate (basis points; 1000 = 10 %)",
-        validators=[InputRequired(), NumberRange(min=0, max=10_000)],
-    )
+    """The program's terms in percent and dollars; they are stored in basis points and
+    cents (`FIELD_OF_TERM` names which is which)."""
+
+    commission_rate = PercentField("Commission rate (%)", validators=[InputRequired("Required.")])
     commission_months = IntegerField(
         "Months of invoices that earn", validators=[InputRequired(), NumberRange(min=1, max=120)]
     )
-    bonus_cents = IntegerField(
-        "Flat bonus per won client (cents)",
-        validators=[InputRequired(), NumberRange(min=0, max=10_000_000)],
+    bonus = DollarsField(
+        "Flat bonus per won client",
+        validators=[InputRequired("Required.")],
+        max_cents=10_000_000,
     )
-    payout_threshold_cents = IntegerField(
-        "Payout threshold (cents)", validators=[InputRequired(), NumberRange(min=0, max=10**9)]
+    payout_threshold = DollarsField(
+        "Payout threshold", validators=[InputRequired("Required.")], max_cents=10**9
     )
     hold_days = IntegerField(
         "Days held after the guarantee", validators=[InputRequired(), NumberRange(min=0, max=365)]
     )
-    cap_cents = IntegerField(
-        "Most commission one client can earn (cents; empty: no cap)",
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=10**12, message="A whole number of cents, 0 or more."),
-        ],
+    cap = DollarsField(
+        "Most commission one client can earn (empty: no cap)", validators=[Optional()]
     )
+
+    FIELD_OF_TERM = {
+        "commission_rate_bp": "commission_rate",
+        "commission_months": "commission_months",
+        "bonus_cents": "bonus",
+        "payout_threshold_cents": "payout_threshold",
+        "hold_days": "hold_days",
+        "cap_cents": "cap",
+    }
+
+    @classmethod
+    def showing(cls, terms: dict) -> "ProgramSettingsForm":
+        """The form filled with stored terms (`{"commission_rate_bp": 1000, ...}`)."""
+        return cls(data={cls.FIELD_OF_TERM[name]: value for name, value in terms.items()})
+
+    def terms(self) -> dict:
+        """The typed values as stored terms: basis points and cents."""
+        return {name: self[field].data for name, field in self.FIELD_OF_TERM.items()}
 
 
 class RateOverrideForm(FlaskForm):
-    rate_bp = IntegerField(
-        "Rate for this referrer (basis points; empty for the program rate)",
-        validators=[Optional(), NumberRange(min=0, max=10_000)],
+    rate = PercentField(
+        "Rate for this referrer (%; empty for the program rate)", validators=[Optional()]
     )
 
 

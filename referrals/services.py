@@ -177,8 +177,8 @@ def set_rate_override(referrer_id: int, rate_bp: int | None) -> Referrer:
     if rate_bp is not None and not 0 <= rate_bp <= 10_000:
         raise ServiceError(
             "invalid",
-            "Between 0 and 10000 basis points.",
-            {"rate_bp": ["Between 0 and 10000 basis points."]},
+            "The rate must be between 0 % and 100 %.",
+            {"rate_bp": ["Between 0 and 10000 basis points (0 % to 100 %)."]},
         )
     referrer = db.session.scalar(
         sa.select(Referrer).where(Referrer.id == referrer_id).with_for_update()

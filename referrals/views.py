@@ -5,11 +5,12 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    session,
     url_for,
 )
 
 from auth.ratelimit import public_write
-from leads.views import REFERRAL_COOKIE
+from leads.views import REFERRAL_COOKIE, REFERRED_BY_KEY
 from referrals.forms import ReferrerSignUpForm
 from referrals.services import referrer_for_code, sign_up
 from referrals.settings import current_terms
@@ -36,10 +37,12 @@ def signed_up():
 
 @bp.get("/r/<code>")
 def referral_link(code: str):
-    """A known code sets the 90-day first-party cookie; an unknown one sets nothing."""
+    """A known code sets the 90-day first-party cookie, and tells the hire form (through the
+    session) whose code it is; an unknown one sets nothing."""
     referrer = referrer_for_code(code)
     if referrer is None:
         return redirect(url_for("leads_public.hire"))
+    session[REFERRED_BY_KEY] = {"code": referrer.code, "first_name": referrer.first_name}
     response = redirect(url_for("leads_public.hire", ref=referrer.code))
     response.set_cookie(
         REFERRAL_COOKIE,

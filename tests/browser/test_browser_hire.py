@@ -40,7 +40,8 @@ def test_a_prospect_fixes_a_mistake_and_reaches_the_thank_you_page(
     page.locator("#consent").check()
     page.get_by_role("button", name="Send request").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please fix the highlighted fields")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_attribute("href", "#email")
     expect(page.locator("#email-error")).to_be_visible()
     expect(page.locator("#email")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#first_name")).to_have_value("Ana")
@@ -76,7 +77,7 @@ def test_a_prospect_fixes_a_mistake_and_reaches_the_thank_you_page(
         assert lead.consent_version is not None
         assert lead.utm_source == "newsletter"
         events = db.session.scalars(sa.select(OutboxMessage.event).order_by(OutboxMessage.id))
-        assert sorted(events) == ["lead_confirmation", "new_lead"]
+        assert sorted(events) == ["lead_confirmation", "lead_waiting", "new_lead"]
         confirmation = db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.event == "lead_confirmation")
         ).one()

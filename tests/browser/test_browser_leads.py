@@ -63,7 +63,7 @@ def test_a_sales_user_finds_a_lead_moves_it_to_contacted_and_adds_a_note(
     page.get_by_role("navigation").get_by_role("link", name="Leads").click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(3)
-    page.get_by_role("searchbox").fill("northw")
+    page.get_by_role("searchbox", name="Search", exact=True).fill("northw")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"/dashboard/leads\?q=northw(&|$)"))
     expect(rows).to_have_count(1)
@@ -73,7 +73,12 @@ def test_a_sales_user_finds_a_lead_moves_it_to_contacted_and_adds_a_note(
     page.get_by_role("link", name="Ana Silva").click()
     expect(page).to_have_url(f"{live_server}/dashboard/leads/{leads_to_work}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ana Silva · Northwind Labs")
-    page.get_by_label("Status").select_option("contacted")
+    lost_reason = page.get_by_label("Why was it lost?")
+    expect(lost_reason).to_be_hidden()
+    page.get_by_label("New status").select_option("lost")
+    expect(lost_reason).to_be_visible()
+    page.get_by_label("New status").select_option("contacted")
+    expect(lost_reason).to_be_hidden()
     page.get_by_role("button", name="Change status").click()
     expect(page.get_by_role("status")).to_have_text("Status changed.")
 
@@ -85,7 +90,7 @@ def test_a_sales_user_finds_a_lead_moves_it_to_contacted_and_adds_a_note(
     expect(timeline.first).to_contain_text(NOTE)
     expect(timeline.first).to_contain_text(SALES_EMAIL)
     expect(timeline.nth(1)).to_contain_text("Status new → contacted.")
-    expect(page.locator("hgroup .status")).to_have_text("contacted")
+    expect(page.locator("hgroup .status")).to_have_text("Contacted")
     screenshot(page, "lead-detail")
 
     with live_app.app_context():

@@ -102,18 +102,18 @@ def test_finance_records_an_invoice_and_its_payment_then_a_guarantee_claim_undoe
     invoice_url = page.url
     expect(page.get_by_role("status")).to_have_text("Invoice recorded.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Invoice INV-2001")
-    expect(page.locator("hgroup")).to_contain_text("issued")
+    expect(page.locator("hgroup")).to_contain_text("Issued")
     payment_form = page.locator("form[action$='/payments']")
     payment_form.get_by_label("Amount").fill("10000.00")
     expect(payment_form.get_by_label("Paid on")).to_have_value(today.isoformat())
     payment_form.get_by_role("button", name="Record payment").click()
     expect(page.get_by_role("status")).to_have_text("Payment recorded.")
-    expect(page.locator("hgroup strong")).to_have_text("paid")
+    expect(page.locator("hgroup strong")).to_have_text("Paid")
     facts = page.locator("dl.fields")
     expect(facts).to_contain_text(f"$10,000.00 (in full on {today.isoformat()})")
     commission = page.get_by_role("heading", name="Commission").locator(NEXT_LIST_ITEMS)
     expect(commission).to_have_count(1)
-    expect(commission).to_contain_text("accrual · $1,000.00 · pending")
+    expect(commission).to_contain_text("Accrual · $1,000.00 · Pending")
     expect(page.get_by_role("heading", name="Record a payment")).to_have_count(0)
     screenshot(page, "invoice-paid")
 
@@ -122,7 +122,7 @@ def test_finance_records_an_invoice_and_its_payment_then_a_guarantee_claim_undoe
     invoices = page.locator("table tbody tr")
     expect(invoices).to_have_count(1)
     expect(invoices).to_contain_text("INV-2001")
-    expect(invoices).to_contain_text("paid")
+    expect(invoices).to_contain_text("Paid")
     page.get_by_role("button", name="Record a guarantee claim").click()
     claim_form = page.locator("form[action$='/guarantee-claims']")
     expect(claim_form.get_by_label("Claimed on")).to_have_value(today.isoformat())
@@ -131,15 +131,32 @@ def test_finance_records_an_invoice_and_its_payment_then_a_guarantee_claim_undoe
     claim_form.get_by_label("What the client said").fill(CLAIM_REASON)
     claim_form.get_by_role("button", name="Record claim").click()
 
+    # The confirmation step says what the claim will do; nothing has changed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accept the guarantee claim?")
+    effects = page.locator("ul.effects li")
+    expect(effects).to_have_text(
+        [
+            f"end contract #{contract_id}",
+            "voids 1 invoice",
+            "$10,000.00 of refunds become due",
+            "−$1,000.00 commission for Rita Moreno",
+            "3 emails",
+        ]
+    )
+    screenshot(page, "claim-confirmation")
+    with live_app.app_context():
+        assert db.session.get(Contract, contract_id).status == ContractStatus.ACTIVE
+    page.get_by_role("button", name="Accept the claim").click()
+
     expect(page.get_by_role("status")).to_contain_text("Claim accepted")
     expect(page.locator("hgroup")).to_contain_text(
-        f"terminated since {today.isoformat()} (satisfaction guarantee)"
+        f"Ended since {today.isoformat()} (Satisfaction guarantee claim)"
     )
-    expect(invoices).to_contain_text("void")
+    expect(invoices).to_contain_text("Void")
     expect(invoices.locator("td").nth(5)).to_have_text("$10,000.00")
     claims = page.get_by_role("heading", name="Guarantee claims").locator(NEXT_LIST_ITEMS)
     expect(claims).to_have_count(1)
-    expect(claims).to_contain_text("accepted")
+    expect(claims).to_contain_text("Accepted")
     expect(claims).to_contain_text(CLAIM_REASON)
     expect(page.get_by_role("button", name="Record a guarantee claim")).to_have_count(0)
     screenshot(page, "contract-claim-accepted")
@@ -147,13 +164,13 @@ def test_finance_records_an_invoice_and_its_payment_then_a_guarantee_claim_undoe
     # The invoice is void with a refund due, which finance then records as sent.
     invoices.get_by_role("link", name="INV-2001").click()
     expect(page).to_have_url(invoice_url)
-    expect(page.locator("hgroup strong")).to_have_text("void")
+    expect(page.locator("hgroup strong")).to_have_text("Void")
     expect(facts).to_contain_text("Satisfaction guarantee")
     refunds = page.get_by_role("heading", name="Refunds").locator(NEXT_LIST_ITEMS)
     expect(refunds).to_have_count(1)
-    expect(refunds).to_contain_text("$10,000.00 · due")
+    expect(refunds).to_contain_text("$10,000.00 · Due")
     expect(commission).to_have_count(2)
-    expect(commission.nth(1)).to_contain_text("reversal · -$1,000.00 · pending")
+    expect(commission.nth(1)).to_contain_text("Reversal · -$1,000.00 · Pending")
     screenshot(page, "invoice-refund-due")
 
     phone_page.context.add_cookies(page.context.cookies())
@@ -166,7 +183,7 @@ def test_finance_records_an_invoice_and_its_payment_then_a_guarantee_claim_undoe
     refunds.get_by_label("Reference").fill("WIRE-REF-7781")
     refunds.get_by_role("button", name="Record as sent").click()
     expect(page.get_by_role("status")).to_have_text("Refund recorded as sent.")
-    expect(refunds).to_contain_text(f"$10,000.00 · sent on {today.isoformat()} · ref WIRE-REF-7781")
+    expect(refunds).to_contain_text(f"$10,000.00 · Sent on {today.isoformat()} · ref WIRE-REF-7781")
     expect(page.get_by_role("button", name="Record as sent")).to_have_count(0)
     screenshot(page, "invoice-refund-sent")
 
@@ -220,18 +237,20 @@ def test_finance_approves_due_commission_runs_a_payout_exports_it_and_marks_it_p
     expect(page).to_have_url(f"{live_server}/dashboard/commissions")
     entries = page.locator("table tbody tr")
     expect(entries).to_have_count(1)
-    expect(entries).to_contain_text("accrual")
+    expect(entries).to_contain_text("Accrual")
     expect(entries).to_contain_text("$1,000.00")
-    expect(entries.locator("td").nth(6)).to_have_text("pending")
+    expect(entries.locator("td").nth(6)).to_have_text("Pending")
     expect(page.get_by_label("As of")).to_have_value(today.isoformat())
     page.get_by_role("button", name="Approve what is due").click()
     expect(page.get_by_role("status")).to_have_text("Approved 1 entry.")
-    expect(entries.locator("td").nth(6)).to_have_text("approved")
+    expect(entries.locator("td").nth(6)).to_have_text("Approved")
     screenshot(page, "ledger-approved")
 
     # A payout run pays the referrer, who is above the threshold.
     page.get_by_role("navigation").get_by_role("link", name="Payouts").click()
     expect(page.locator("table tbody tr")).to_have_text("No payout runs yet.")
+    page.get_by_role("button", name="Run payouts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Run payouts?")
     page.get_by_role("button", name="Run payouts").click()
     expect(page).to_have_url(re.compile(rf"{re.escape(live_server)}/dashboard/payouts/\d+$"))
     expect(page.get_by_role("status")).to_have_text("Payout run created with 1 line.")
@@ -239,9 +258,9 @@ def test_finance_approves_due_commission_runs_a_payout_exports_it_and_marks_it_p
     lines = page.locator("table tbody tr")
     expect(lines).to_have_count(1)
     expect(lines.locator("td")).to_have_text(
-        ["Rita Moreno", "$1,000.00", "open", "", "payouts@brightside.example"]
+        ["Rita Moreno", "$1,000.00", "Open", "", "payouts@brightside.example"]
     )
-    expect(page.locator("hgroup")).to_contain_text(f"as of {today.isoformat()} · open")
+    expect(page.locator("hgroup")).to_contain_text(f"as of {today.isoformat()} · Open")
     screenshot(page, "payout-open")
 
     with page.expect_download() as download_info:
@@ -280,15 +299,17 @@ def test_finance_approves_due_commission_runs_a_payout_exports_it_and_marks_it_p
     expect(whole_run.get_by_label("Paid on")).to_have_value(today.isoformat())
     whole_run.get_by_label("Reference").fill("BATCH-2026-07")
     whole_run.get_by_role("button", name="Mark paid").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mark the whole run paid?")
+    page.get_by_role("button", name="Mark paid").click()
     expect(page.get_by_role("status")).to_have_text("Payout marked paid; referrers are told.")
     expect(page.locator("hgroup")).to_contain_text(
-        f"paid on {today.isoformat()} (ref BATCH-2026-07)"
+        f"Paid on {today.isoformat()} (ref BATCH-2026-07)"
     )
     expect(page.get_by_role("button", name="Mark paid")).to_have_count(0)
     screenshot(page, "payout-paid")
 
     page.get_by_role("navigation").get_by_role("link", name="Commissions").click()
-    expect(entries.locator("td").nth(6)).to_have_text("paid")
+    expect(entries.locator("td").nth(6)).to_have_text("Paid")
     expect(entries.locator("td").nth(7)).to_have_text(f"#{payout_id}")
     screenshot(page, "ledger-paid")
 

@@ -76,7 +76,7 @@ def test_a_referrer_joins_is_approved_refers_a_prospect_and_sees_the_referral_in
     row = staff.locator("table tbody tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Brightside Consulting")
-    expect(row).to_contain_text("pending")
+    expect(row).to_contain_text("Pending")
     screenshot(staff, "referrers")
     row.get_by_role("link", name="Rita Moreno").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text(
@@ -85,7 +85,7 @@ def test_a_referrer_joins_is_approved_refers_a_prospect_and_sees_the_referral_in
     screenshot(staff, "referrer-pending")
     staff.get_by_role("button", name="Approve").click()
     expect(staff.get_by_role("status")).to_have_text("Referrer approved.")
-    expect(staff.locator("hgroup")).to_contain_text("active")
+    expect(staff.locator("hgroup")).to_contain_text("Active")
     screenshot(staff, "referrer-approved")
 
     approval = _mail_body(live_app, "referrer_approved")
@@ -161,6 +161,7 @@ def test_a_referrer_joins_is_approved_refers_a_prospect_and_sees_the_referral_in
         events = db.session.scalars(sa.select(OutboxMessage.event).order_by(OutboxMessage.id))
         assert sorted(events) == [
             "lead_confirmation",
+            "lead_waiting",
             "new_lead",
             "portal_sign_in",
             "referral_received",

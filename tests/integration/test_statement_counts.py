@@ -1,8 +1,10 @@
-"""Every staff list page, CSV export and API list issues the same number of SQL statements
-for 5 rows as for 50: what a row shows is loaded with the list, never one query per row.
+"""Every staff list page (the dashboard's My work and finance's day too), CSV export and API
+list issues the same number of SQL statements for 5 rows as for 50: what a row shows is loaded
+with the list, never one query per row.
 
 Each row of the world has its own sales owner, referrer, lead, client, contract, invoice,
-payment (so a commission accrual), rejected claim and payout line, so that a relationship
+payment (so a commission accrual), rejected claim, payout line and an open lead of one sales
+user's (My work), so that a relationship
 loaded per row cannot hide behind the session's identity map."""
 
 from contextlib import contextmanager
@@ -26,12 +28,25 @@ from leads.services import Arrival, submit_lead
 from referrals.services import decide, sign_up
 
 LIST_PAGES = [
+    "/dashboard",
+    "/dashboard?owner=worker@hiretechtalent.example",
     "/dashboard/leads",
+    "/dashboard/leads?owner=worker@hiretechtalent.example&sort=next_action",
     "/dashboard/leads.csv",
     "/dashboard/referrers",
     "/dashboard/referrers.csv",
     "/dashboard/contracts",
     "/dashboard/contracts.csv",
+    "/dashboard/contracts?q=client",
+    "/dashboard/clients",
+    "/dashboard/clients?q=client",
+    "/dashboard/invoices",
+    "/dashboard/invoices.csv",
+    "/dashboard/invoices?status=paid&q=inv",
+    "/dashboard/refunds",
+    "/dashboard/search?q=client",
+    "/dashboard/search?q=rita",
+    "/dashboard/search?q=inv-",
     "/dashboard/claims",
     "/dashboard/claims.csv",
     "/dashboard/commissions",
@@ -41,12 +56,16 @@ LIST_PAGES = [
     "/dashboard/quarantine",
     "/dashboard/audit",
     "/dashboard/audit.csv",
+    "/dashboard/insights",
+    "/dashboard/insights/liability.csv",
     "/api/v1/leads?limit=200",
     "/api/v1/commissions?limit=200",
     "/api/v1/audit-events?limit=200",
     "/api/v1/clients?limit=200",
     "/api/v1/invoices?limit=200",
     "/api/v1/referrers?limit=200",
+    "/api/v1/insights/funnel",
+    "/api/v1/insights/sources",
 ]
 
 
@@ -56,6 +75,7 @@ class World:
     def __init__(self, db):
         self.db, self.made = db, 0
         self.admin_id = create_user("boss@hiretechtalent.example", "admin", PASSWORD).id
+        self.worker = create_user("worker@hiretechtalent.example", "sales", PASSWORD).email
 
     def grow_to(self, rows: int) -> None:
         while self.made < rows:
@@ -92,6 +112,8 @@ class World:
             file_claim(contract.id, ClaimInput(start - timedelta(days=1), "Too slow."), admin)
         self._add_payout_line(referrer.id, today)
         quarantine({"email": f"bot{n}@spam.example"}, "honeypot", Arrival(LeadSource.FORM))
+        open_fields = lead_fields(email=f"next@prospect{n}.example", company=f"Prospect {n}")
+        submit_lead(open_fields, Arrival(source=LeadSource.API, owner_choice=self.worker))
 
     def _add_payout_line(self, referrer_id: int, today) -> None:
         """A run of its own with one line: the arrangement, written directly."""

@@ -49,10 +49,10 @@ def test_a_dashboard_change_names_the_signed_in_user(client, db, login_as):
     response = client.post(
         "/dashboard/settings/program",
         data={
-            "commission_rate_bp": 1500,
+            "commission_rate": "15",
             "commission_months": 12,
-            "bonus_cents": 0,
-            "payout_threshold_cents": 5000,
+            "bonus": "0",
+            "payout_threshold": "50",
             "hold_days": 30,
         },
     )

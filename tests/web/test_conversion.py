@@ -122,7 +122,7 @@ def test_finance_ends_a_contract_with_a_reason_and_sales_may_not(client, db, log
     login_as("sales")
     convert(client, lead.id, start_date="2026-01-05")
     contract = db.session.scalar(sa.select(Contract))
-    data = {"end_date": "2026-06-30", "reason": "client_ended"}
+    data = {"end_date": "2026-06-30", "reason": "client_ended", "confirm": "yes"}
     assert client.post(f"/dashboard/contracts/{contract.id}/end", data=data).status_code == 403
     client.post("/logout")
     login_as("finance")

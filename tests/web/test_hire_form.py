@@ -31,7 +31,7 @@ def test_a_valid_form_redirects_to_the_thank_you_page_and_stores_the_lead(
     assert lead.phone == "+14155552671"
     assert lead.roles == ["Back-end", "DevOps"]
     assert lead.consent_version == "2026-01" and lead.consented_at is not None
-    assert [m.event for m in outbox()] == ["new_lead", "lead_confirmation"]
+    assert [m.event for m in outbox()] == ["new_lead", "lead_waiting", "lead_confirmation"]
 
 
 def test_the_thank_you_page_says_when_we_reply_and_offers_the_booking_link(app, client):
@@ -145,7 +145,7 @@ def test_the_same_email_on_an_open_lead_becomes_another_submission(client, db, h
         sa.select(LeadSubmission).where(LeadSubmission.lead_id == lead.id)
     ).all()
     assert [s.payload.get("message") for s in submissions] == [None, "Now 3 devs"]
-    assert [m.event for m in outbox()] == ["new_lead", "lead_confirmation"]
+    assert [m.event for m in outbox()] == ["new_lead", "lead_waiting", "lead_confirmation"]
 
 
 def test_a_new_lead_of_the_same_company_is_flagged_as_a_possible_duplicate(client, db, hire_form):

@@ -3,6 +3,7 @@ the walk-throughs of issue #4."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -79,7 +80,7 @@ def test_finance_records_an_invoice_and_a_payment_and_the_commission_is_pending(
     )
     page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
     assert "Payment recorded." in page and "(in full on" in page
-    assert "accrual · $1,000.00 · pending" in page
+    assert "Accrual · $1,000.00 · Pending" in page
     ledger = client.get("/dashboard/commissions").get_data(as_text=True)
     assert "$1,000.00" in ledger and "pending" in ledger
 
@@ -95,7 +96,7 @@ def test_an_overpayment_is_refused_with_a_message_and_changes_nothing(
         data={"amount": "100.01", "paid_on": business_today().isoformat()},
     )
     page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
-    assert "are still owed" in page
+    assert "Only $100.00 is still owed." in page
     db.session.expire_all()
     assert db.session.get(Invoice, int(invoice_id)).paid_cents == 0
 
@@ -114,6 +115,7 @@ def test_an_accepted_claim_voids_invoices_makes_refunds_due_and_reverses_commiss
     response = client.post(
         f"/dashboard/contracts/{contract.id}/guarantee-claims",
         data={
+            "confirm": "yes",
             "claimed_on": business_today().isoformat(),
             "channel": "email",
             "reason": "The engineer missed our stand-ups.",
@@ -146,10 +148,15 @@ def test_a_late_claim_is_kept_as_rejected_with_its_code(client, db, login_as, re
     login_as("admin")
     response = client.post(
         f"/dashboard/contracts/{contract.id}/guarantee-claims",
-        data={"claimed_on": business_today().isoformat(), "channel": "phone", "reason": "Too late"},
+        data={
+            "confirm": "yes",
+            "claimed_on": business_today().isoformat(),
+            "channel": "phone",
+            "reason": "Too late",
+        },
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "guarantee_window_closed" in page
+    assert "Guarantee window closed" in page
     db.session.expire_all()
     assert db.session.get(Contract, contract.id).status.value == "active"
 
@@ -166,7 +173,9 @@ def test_approve_run_export_pay_and_a_later_refund_is_clawed_back_in_the_next_ru
     )
     client.post("/dashboard/commissions/approve-due", data={"as_of": business_today().isoformat()})
     assert outbox("commission_approved")[0].to_address == referrer.email
-    response = client.post("/dashboard/payouts", data={"as_of": business_today().isoformat()})
+    response = client.post(
+        "/dashboard/payouts", data={"confirm": "yes", "as_of": business_today().isoformat()}
+    )
     payout_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "$2,000.00" in payout_page
     payout = db.session.scalar(sa.select(Payout))
@@ -179,7 +188,7 @@ def test_approve_run_export_pay_and_a_later_refund_is_clawed_back_in_the_next_ru
     )
     client.post(
         f"/dashboard/payouts/{payout.id}/mark-paid",
-        data={"paid_on": business_today().isoformat(), "reference": "BATCH-1"},
+        data={"confirm": "yes", "paid_on": business_today().isoformat(), "reference": "BATCH-1"},
     )
     assert outbox("payout_paid")[0].to_address == referrer.email
     client.post(
@@ -243,7 +252,12 @@ def test_sales_read_money_pages_but_cannot_record(client, login_as, referred_con
         f"/dashboard/contracts/{contract.id}/invoices", data={"number": "X", "amount": "1"}
     )
     assert response.status_code == 403
-    assert client.post("/dashboard/payouts", data={"as_of": "2026-01-01"}).status_code == 403
+    assert (
+        client.post(
+            "/dashboard/payouts", data={"confirm": "yes", "as_of": "2026-01-01"}
+        ).status_code
+        == 403
+    )
 
 
 def test_page_titles_are_plain_text(client, login_as, referred_contract):
@@ -278,7 +292,7 @@ def test_an_amount_too_large_to_record_is_refused_with_a_message(
         },
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "larger than we can record" in page
+    assert "Amount: At most $10,000,000,000.00." in page
     assert db.session.scalar(sa.select(Invoice)) is None
 
 
@@ -311,6 +325,7 @@ def test_the_referrer_contract_and_claim_lists_export_as_csv(client, login_as, r
     client.post(
         f"/dashboard/contracts/{contract.id}/guarantee-claims",
         data={
+            "confirm": "yes",
             "claimed_on": business_today().isoformat(),
             "channel": "phone",
             "reason": "=cmd|late",
@@ -345,7 +360,7 @@ def _approved_run(client, db, login_as, referred_contract, companies):
             data={"amount": "20000", "paid_on": (business_today() - timedelta(days=70))},
         )
     client.post("/dashboard/commissions/approve-due", data={"as_of": business_today()})
-    response = client.post("/dashboard/payouts", data={"as_of": business_today()})
+    response = client.post("/dashboard/payouts", data={"confirm": "yes", "as_of": business_today()})
     return response.headers["Location"], [referrer for referrer, _ in made]
 
 
@@ -358,7 +373,11 @@ def test_finance_pays_one_line_and_marks_the_other_failed_on_the_payout_page(
     payout = db.session.scalar(sa.select(Payout))
     response = client.post(
         f"/dashboard/payouts/{payout.id}/lines/{rita.id}/mark-paid",
-        data={f"line-{rita.id}-paid_on": business_today(), f"line-{rita.id}-reference": "W-1"},
+        data={
+            "confirm": "yes",
+            f"line-{rita.id}-paid_on": business_today(),
+            f"line-{rita.id}-reference": "W-1",
+        },
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Line marked paid; the referrer is told." in page
@@ -369,9 +388,10 @@ def test_finance_pays_one_line_and_marks_the_other_failed_on_the_payout_page(
     )
     page = client.get(page_url).get_data(as_text=True)
     assert "The account is closed." in page and "Mark this line paid" not in page
-    assert ">paid</strong>" in page
+    assert ">Paid</strong>" in page
     runs = client.get("/dashboard/payouts").get_data(as_text=True)
-    assert "<td>1 (1 failed)</td>" in runs and "<td>$2,000.00</td>" in runs
+    assert '<td data-label="Lines">1 (1 failed)</td>' in runs
+    assert '<td data-label="Total">$2,000.00</td>' in runs
     assert [m.to_address for m in outbox("payout_paid")] == [rita.email]
     assert [m.to_address for m in outbox("payout_failed")] == [sam.email]
     db.session.expire_all()
@@ -437,7 +457,7 @@ def test_a_run_tells_finance_whose_line_is_held_for_a_tax_form(
         data={"amount": "20000", "paid_on": (business_today() - timedelta(days=70))},
     )
     client.post("/dashboard/commissions/approve-due", data={"as_of": business_today()})
-    response = client.post("/dashboard/payouts", data={"as_of": business_today()})
+    response = client.post("/dashboard/payouts", data={"confirm": "yes", "as_of": business_today()})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Payout run created with 0 lines." in page
     assert f"{referrer.full_name}&#39;s $2,000.00 is held: no tax form on file." in page
@@ -465,13 +485,17 @@ def test_the_portal_shows_paid_failed_and_yearly_payouts_but_not_cancelled_runs(
     today = business_today()
     client.post(
         f"/dashboard/payouts/{payout.id}/lines/{rita.id}/mark-paid",
-        data={f"line-{rita.id}-paid_on": today, f"line-{rita.id}-reference": "W-1"},
+        data={
+            "confirm": "yes",
+            f"line-{rita.id}-paid_on": today,
+            f"line-{rita.id}-reference": "W-1",
+        },
     )
     client.post(
         f"/dashboard/payouts/{payout.id}/lines/{sam.id}/mark-failed",
         data={f"line-{sam.id}-reason": "Account closed."},
     )
-    client.post("/dashboard/payouts", data={"as_of": today})
+    client.post("/dashboard/payouts", data={"confirm": "yes", "as_of": today})
     second = db.session.scalars(sa.select(Payout).order_by(Payout.id.desc())).first()
     client.post(f"/dashboard/payouts/{second.id}/cancel")
 
@@ -481,3 +505,115 @@ def test_the_portal_shows_paid_failed_and_yearly_payouts_but_not_cancelled_runs(
     sam_page = _portal_page(client, db, sam)
     assert sam_page.count("$2,000.00 · transfer failed, will be retried") == 1
     assert "being prepared" not in sam_page and "Paid by calendar year" not in sam_page
+
+
+@pytest.mark.parametrize("typed", ["18000", "18,000.00", "$18,000", " $18,000.00 "])
+def test_an_invoice_amount_is_typed_in_dollars_in_any_usual_way(
+    client, db, login_as, referred_contract, typed
+):
+    _, contract = referred_contract(days_ago=5, company="dollars")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-D1", amount=typed)
+    invoice = db.session.get(Invoice, int(invoice_id))
+    assert (invoice.amount_cents, invoice.commissionable_cents) == (1_800_000, 1_800_000)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("-5", "The amount cannot be negative."),
+        ("18000.001", "At most two decimals (cents)."),
+        ("lots", "Type an amount in dollars, such as 18000 or $18,000.00."),
+        ("0", "At least $0.01."),
+    ],
+)
+def test_money_that_is_not_an_amount_is_refused_and_nothing_changes(
+    client, db, login_as, referred_contract, typed, message
+):
+    _, contract = referred_contract(days_ago=5, company="badmoney")
+    login_as("finance")
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/invoices",
+        data={
+            "number": "BAD-1",
+            "issue_date": business_today().isoformat(),
+            "period_start": contract.start_date.isoformat(),
+            "period_end": (contract.start_date + timedelta(days=29)).isoformat(),
+            "amount": typed,
+        },
+        follow_redirects=True,
+    )
+    assert f"Amount: {message}" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Invoice)) is None
+    invoice_id = record_invoice(client, contract, "GOOD-1", amount="100")
+    refused = client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": typed, "paid_on": business_today().isoformat()},
+        follow_redirects=True,
+    )
+    assert f"Amount: {message}" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Invoice, int(invoice_id)).paid_cents == 0
+
+
+def test_zero_service_fees_are_zero_not_the_whole_amount(client, db, login_as, referred_contract):
+    _, contract = referred_contract(days_ago=5, company="nofees")
+    login_as("finance")
+    response = client.post(
+        f"/dashboard/contracts/{contract.id}/invoices",
+        data={
+            "number": "FEES-0",
+            "issue_date": business_today().isoformat(),
+            "period_start": contract.start_date.isoformat(),
+            "period_end": (contract.start_date + timedelta(days=29)).isoformat(),
+            "amount": "1,000",
+            "commissionable": "0",
+        },
+    )
+    assert response.status_code == 302
+    invoice = db.session.scalar(sa.select(Invoice))
+    assert (invoice.amount_cents, invoice.commissionable_cents) == (100_000, 0)
+
+
+def test_the_payment_form_starts_with_the_balance_still_owed_in_dollars(
+    client, login_as, referred_contract
+):
+    _, contract = referred_contract(days_ago=5, company="owed")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-O1", amount="25,500")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "500", "paid_on": business_today().isoformat()},
+    )
+    page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="payment_amount"[^>]*value="25,000.00"', page)
+    refused = client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "25000.01", "paid_on": business_today().isoformat()},
+        follow_redirects=True,
+    )
+    assert "Only $25,000.00 is still owed." in refused.get_data(as_text=True)
+
+
+def test_a_payable_date_that_has_passed_reads_as_the_next_approval_in_the_portal(
+    client, db, login_as, referred_contract
+):
+    referrer, contract = referred_contract(days_ago=60, company="overdue")
+    login_as("finance")
+    invoice_id = record_invoice(client, contract, "INV-P1")
+    client.post(
+        f"/dashboard/invoices/{invoice_id}/payments",
+        data={"amount": "10000", "paid_on": (business_today() - timedelta(days=2)).isoformat()},
+    )
+    client.post("/logout")
+    client.post("/portal/sign-in", data={"email": referrer.email})
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body_text).where(OutboxMessage.event == "portal_sign_in")
+    )
+    link = next(w for w in body.split() if "/portal/sign-in/" in w)
+    client.post(link.replace("http://testserver.example", ""))
+    page = client.get("/portal").get_data(as_text=True)
+    db.session.expire_all()
+    passed = db.session.get(Contract, contract.id).guarantee_ends_on + timedelta(days=8)
+    assert "with the next approval" in page and passed.isoformat() not in page
+    assert "Pending" in page and ">pending<" not in page

@@ -1,6 +1,7 @@
 """The Client Referral Program through its pages: sign-up, approval, links and cookies,
 attribution and its refusals, the portal and its privacy, attribution changes."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from core.db import utcnow
 from core.today import business_today
 from leads.models import Lead, LeadEvent
 from notifications.models import OutboxMessage
+from referrals.attribution import REFUSAL_LABELS
 from referrals.models import PortalToken, Referrer
 from referrals.services import decide, sign_up
 
@@ -147,6 +149,22 @@ def test_a_referral_link_sets_a_90_day_cookie_and_redirects_to_the_form(client, 
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_the_form_reached_through_a_referral_link_says_so_and_shows_the_code(client, make_referrer):
+    referrer = make_referrer()
+    page = client.get(f"/r/{referrer.code}", follow_redirects=True).get_data(as_text=True)
+    assert f"{referrer.first_name}, a member of our Client Referral Program" in page
+    assert referrer.email not in page
+    field = page.index(f'name="referral_code" type="text" value="{referrer.code}"')
+    assert field < page.index("More about you and the role")
+
+
+def test_a_code_typed_into_the_address_alone_does_not_name_a_referrer(client, make_referrer):
+    referrer = make_referrer()
+    page = client.get(f"/hire?ref={referrer.code}").get_data(as_text=True)
+    assert "Client Referral Program" not in page
+    assert f'value="{referrer.code}"' in page
+
+
 def test_an_unknown_code_redirects_without_a_cookie(client):
     response = client.get("/r/NOPE99")
     assert response.headers["Location"] == "/hire"
@@ -227,7 +245,7 @@ def test_refused_attributions_keep_the_lead_and_show_staff_why(
     )
     login_as("sales")
     page = client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
-    assert f"refused: <strong>{reason}</strong>" in page
+    assert f"refused: <strong>{REFUSAL_LABELS[reason]}</strong>" in page
     assert f"Referral code {code} refused: {reason}." in page
 
 
@@ -380,14 +398,18 @@ def test_finance_moves_an_attribution_and_the_losing_referrer_is_told(
     login_as("sales")
     denied = client.post(
         f"/dashboard/leads/{lead.id}/attribution",
-        data={"referrer_id": str(second.id), "reason": "x"},
+        data={"confirm": "yes", "referrer_id": str(second.id), "reason": "x"},
     )
     assert denied.status_code == 403
     client.post("/logout")
     login_as("finance")
     client.post(
         f"/dashboard/leads/{lead.id}/attribution",
-        data={"referrer_id": str(second.id), "reason": "Introduced by Rita in May"},
+        data={
+            "confirm": "yes",
+            "referrer_id": str(second.id),
+            "reason": "Introduced by Rita in May",
+        },
     )
     moved = lead_by_email(db, lead.email)
     assert moved.referrer_id == second.id
@@ -404,7 +426,7 @@ def test_an_attribution_change_needs_a_reason_and_stops_at_won(
     login_as("admin")
     client.post(
         f"/dashboard/leads/{lead.id}/attribution",
-        data={"referrer_id": str(referrer.id), "reason": ""},
+        data={"confirm": "yes", "referrer_id": str(referrer.id), "reason": ""},
     )
     assert lead_by_email(db, lead.email).referrer_id is None
     client.post(
@@ -413,7 +435,7 @@ def test_an_attribution_change_needs_a_reason_and_stops_at_won(
     )
     client.post(
         f"/dashboard/leads/{lead.id}/attribution",
-        data={"referrer_id": str(referrer.id), "reason": "late"},
+        data={"confirm": "yes", "referrer_id": str(referrer.id), "reason": "late"},
     )
     assert lead_by_email(db, lead.email).referrer_id is None
 
@@ -436,7 +458,7 @@ def test_sales_read_referrers_but_cannot_decide(client, login_as, make_referrer)
 def test_an_illegal_decision_is_refused_with_a_message(client, db, login_as, make_referrer):
     referrer = make_referrer(status="active")
     login_as("admin")
-    client.post(f"/dashboard/referrers/{referrer.id}/reject")
+    client.post(f"/dashboard/referrers/{referrer.id}/reject", data={"confirm": "yes"})
     page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
     assert "cannot be rejected" in page
 
@@ -450,10 +472,10 @@ def test_admins_edit_the_program_settings_and_new_attributions_use_them(
     client.post(
         "/dashboard/settings/program",
         data={
-            "commission_rate_bp": "800",
+            "commission_rate": "8",
             "commission_months": "6",
-            "bonus_cents": "0",
-            "payout_threshold_cents": "5000",
+            "bonus": "0",
+            "payout_threshold": "50",
             "hold_days": "7",
         },
     )
@@ -469,22 +491,22 @@ def test_a_commission_cap_saved_in_the_settings_is_copied_and_explained(
     before = make_lead(referral_code=referrer.code)
     login_as("admin")
     settings = {
-        "commission_rate_bp": "1000",
+        "commission_rate": "10",
         "commission_months": "12",
-        "bonus_cents": "0",
-        "payout_threshold_cents": "10000",
+        "bonus": "0",
+        "payout_threshold": "100.00",
         "hold_days": "7",
     }
-    refused = client.post("/dashboard/settings/program", data={**settings, "cap_cents": "-1"})
-    assert "A whole number of cents, 0 or more." in refused.get_data(as_text=True)
-    client.post("/dashboard/settings/program", data={**settings, "cap_cents": "500000"})
+    refused = client.post("/dashboard/settings/program", data={**settings, "cap": "-1"})
+    assert "The amount cannot be negative." in refused.get_data(as_text=True)
+    client.post("/dashboard/settings/program", data={**settings, "cap": "$5,000"})
     after = make_lead(referral_code=referrer.code)
     assert (before.commission_cap_cents, after.commission_cap_cents) == (None, 500_000)
     program = client.get("/referral-program").get_data(as_text=True)
     assert "Commission on one client never totals more than $5,000.00." in program
     lead_page = client.get(f"/dashboard/leads/{after.id}").get_data(as_text=True)
     assert "10 % for 12 months, at most $5,000.00" in lead_page
-    client.post("/dashboard/settings/program", data={**settings, "cap_cents": ""})
+    client.post("/dashboard/settings/program", data={**settings, "cap": ""})
     assert make_lead(referral_code=referrer.code).commission_cap_cents is None
 
 
@@ -494,12 +516,12 @@ def test_an_admin_sets_a_referrers_own_rate_for_their_next_referrals(
     referrer = make_referrer()
     before = make_lead(referral_code=referrer.code)
     login_as("admin")
-    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "0"})
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate": "0"})
     zero = make_lead(referral_code=referrer.code)
-    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "20000"})
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate": "200"})
     page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
     assert "Rate</dt><dd>0 %" in page
-    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": ""})
+    client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate": ""})
     back = make_lead(referral_code=referrer.code)
     assert (before.commission_rate_bp, zero.commission_rate_bp, back.commission_rate_bp) == (
         1000,
@@ -543,9 +565,7 @@ def test_only_admins_set_a_referrers_rate(client, login_as, make_referrer):
     referrer = make_referrer()
     login_as("finance")
     assert (
-        client.post(
-            f"/dashboard/referrers/{referrer.id}/rate", data={"rate_bp": "1500"}
-        ).status_code
+        client.post(f"/dashboard/referrers/{referrer.id}/rate", data={"rate": "15"}).status_code
         == 403
     )
 
@@ -584,3 +604,46 @@ def test_sign_in_links_and_already_registered_emails_go_to_one_address_at_most_5
     db.session.commit()
     client.post("/portal/sign-in", data={"email": referrer.email})
     assert len(outbox("portal_sign_in")) == 5
+
+
+def test_the_program_settings_page_reads_and_takes_percent_and_dollars(
+    client, db, login_as, make_referrer, make_lead
+):
+    login_as("admin")
+    page = client.get("/dashboard/settings/program").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="commission_rate"[^>]*value="10"', page)
+    assert re.search(r'<input[^>]*name="payout_threshold"[^>]*value="100.00"', page)
+    assert "basis points" not in page and "cents" not in page
+    settings = {
+        "commission_rate": "12.5",
+        "commission_months": "12",
+        "bonus": "$1,000",
+        "payout_threshold": "250.50",
+        "hold_days": "7",
+        "cap": "",
+    }
+    refused = client.post("/dashboard/settings/program", data={**settings, "bonus": "1.234"})
+    html = refused.get_data(as_text=True)
+    assert "At most two decimals (cents)." in html
+    assert re.search(r'<input[^>]*name="bonus"[^>]*value="1.234"', html)
+    too_much = {**settings, "commission_rate": "101"}
+    refused = client.post("/dashboard/settings/program", data=too_much)
+    assert "At most 100 %." in refused.get_data(as_text=True)
+    client.post("/dashboard/settings/program", data=settings)
+    lead = make_lead(referral_code=make_referrer().code)
+    assert (lead.commission_rate_bp, lead.commission_bonus_cents) == (1250, 100_000)
+    page = client.get("/dashboard/settings/program").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="commission_rate"[^>]*value="12.5"', page)
+    assert re.search(r'<input[^>]*name="payout_threshold"[^>]*value="250.50"', page)
+
+
+def test_a_referrers_page_shows_refusal_reasons_and_statuses_as_labels(
+    client, login_as, make_referrer, make_lead
+):
+    referrer = make_referrer()
+    make_lead(email="old@northwind.example", company="Northwind Labs")
+    make_lead(referral_code=referrer.code, email="new@northwind.example", company="Northwind")
+    login_as("sales")
+    page = client.get(f"/dashboard/referrers/{referrer.id}").get_data(as_text=True)
+    assert "Already a customer" in page and "existing_customer" not in page
+    assert '<td data-label="Status">New</td>' in page

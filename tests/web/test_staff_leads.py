@@ -3,6 +3,7 @@ notes, hand-entered leads, CSV, quarantine and the outbox page."""
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -20,11 +21,11 @@ def page(client, path, **params) -> str:
     return response.get_data(as_text=True)
 
 
-def test_the_overview_counts_leads_by_status_and_lists_the_newest(client, login_as, make_lead):
-    make_lead(company="Bluefin Health")
+def test_the_overview_counts_leads_by_status_and_lists_my_work(client, login_as, make_lead):
     login_as("sales")
+    make_lead(company="Bluefin Health")
     html = page(client, "/dashboard")
-    assert "Bluefin Health" in html
+    assert "My work" in html and "Bluefin Health" in html
     assert 'href="/dashboard/leads?status=new"><strong>1</strong>' in html
 
 
@@ -126,12 +127,13 @@ def test_an_illegal_move_is_refused_with_a_message_and_changes_nothing(
     lead = make_lead()
     login_as("sales")
     client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "proposal"})
-    client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "contacted"})
-    html = page(client, f"/dashboard/leads/{lead.id}")
-    assert "can only move forward" in html
-    client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "lost"})
-    html = page(client, f"/dashboard/leads/{lead.id}")
+    refused = client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "contacted"})
+    assert refused.status_code == 200
+    assert "can only move forward" in refused.get_data(as_text=True)
+    refused = client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "lost"})
+    html = refused.get_data(as_text=True)
     assert "Say why the lead was lost." in html
+    assert '<option selected value="lost">Lost</option>' in html
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).status.value == "proposal"
 
@@ -247,7 +249,7 @@ def test_an_admin_restores_a_quarantined_submission_as_a_lead(client, db, login_
     client.post("/hire", data=data)
     login_as("admin")
     html = page(client, "/dashboard/quarantine")
-    assert "honeypot" in html and "ana@northwind.example" in html
+    assert "Filled in the hidden field" in html and "ana@northwind.example" in html
     row = db.session.scalar(sa.select(QuarantinedSubmission))
     response = client.post(f"/dashboard/quarantine/{row.id}/restore")
     assert response.status_code == 302
@@ -273,8 +275,10 @@ def test_admins_see_failed_messages_and_resend_them(client, db, login_as, make_l
 
 
 @pytest.mark.parametrize("source", [LeadSource.OUTBOUND, LeadSource.PARTNER])
-def test_hand_entered_leads_send_no_confirmation_to_the_prospect(make_lead, outbox, source):
-    make_lead(arrival=Arrival(source=source))
+def test_hand_entered_leads_send_no_confirmation_to_the_prospect(
+    make_lead, make_user, outbox, source
+):
+    make_lead(arrival=Arrival(source=source, actor=make_user("sales")))
     assert [m.event for m in outbox()] == ["new_lead"]
 
 
@@ -310,3 +314,60 @@ def test_a_word_that_starts_many_terms_finds_the_same_leads(
     for html in (sparse, dense):
         assert "Alpha" in html and "Beta" in html and "Gamma" not in html
     assert dense.index("Beta") < dense.index("Alpha")
+
+
+def test_the_lead_page_shows_labels_and_offers_only_the_moves_forward(client, login_as, make_lead):
+    lead = make_lead(start_timeline="within_month", headcount=3)
+    login_as("sales")
+    html = page(client, f"/dashboard/leads/{lead.id}")
+    assert "Within a month" in html and "within_month" not in html
+    assert "Hire form" in html
+    assert "Status now: <strong>New</strong>" in html
+    assert '<option value="new">' not in html
+    for move in ("contacted", "qualified", "proposal", "lost"):
+        assert f'<option value="{move}">' in html
+    assert 'data-lost-toggle="lost"' in html and "js/lost-reason.js" in html
+    assert re.search(r'<input[^>]*name="engineers"[^>]*value="3"', html)
+
+
+def test_a_lost_lead_offers_only_reopening_and_a_won_lead_no_status_select(
+    client, login_as, make_lead
+):
+    lead = make_lead()
+    login_as("sales")
+    client.post(
+        f"/dashboard/leads/{lead.id}/status", data={"status": "lost", "lost_reason": "Budget"}
+    )
+    html = page(client, f"/dashboard/leads/{lead.id}")
+    options = html.split('name="status"')[1].split("</select>")[0]
+    assert '<option value="contacted">Contacted</option>' in options
+    assert "qualified" not in options and "proposal" not in options
+    client.post(f"/dashboard/leads/{lead.id}/status", data={"status": "contacted"})
+    client.post(
+        f"/dashboard/leads/{lead.id}/convert",
+        data={"start_date": "2026-01-05", "engineers": "1", "monthly_rate": "$9,000"},
+    )
+    html = page(client, f"/dashboard/leads/{lead.id}")
+    assert "Won: " in html
+    assert 'name="status"' not in html and "Status: <strong>Won</strong>" in html
+
+
+def test_a_refused_status_change_keeps_what_was_chosen(client, db, login_as, make_lead):
+    lead = make_lead()
+    login_as("sales")
+    refused = client.post(
+        f"/dashboard/leads/{lead.id}/status", data={"status": "lost", "lost_reason": "  "}
+    )
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    assert "Say why the lead was lost." in html
+    assert '<option selected value="lost">Lost</option>' in html
+    long = "x" * 2001
+    refused = client.post(
+        f"/dashboard/leads/{lead.id}/status", data={"status": "lost", "lost_reason": long}
+    )
+    assert long in refused.get_data(as_text=True)
+    nothing = client.post(f"/dashboard/leads/{lead.id}/status", data={"status": ""})
+    assert "Pick a status." in nothing.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).status.value == "new"
