@@ -234,6 +234,7 @@ def test_two_app_processes_and_two_senders_on_one_postgresql_database_send_every
         RATELIMIT_STORAGE_URI="memory://",
         PUBLIC_RATE_LIMIT="1000/minute",
         OUTBOX_RETRY_SECONDS="1",
+        FIRST_CONTACT_HOURS="0",
     )
     hosts = app_servers(2, env)
 
@@ -241,7 +242,7 @@ def test_two_app_processes_and_two_senders_on_one_postgresql_database_send_every
         answers = list(pool.map(lambda n: post_lead(hosts[n % 2], n), range(LEADS)))
     assert [status for status, _ in answers] == [202] * LEADS, answers
     rows = outbox_rows(database_url_for_test)
-    assert len(rows) == 2 * LEADS  # new_lead + lead_confirmation each
+    assert len(rows) == 3 * LEADS  # new_lead, lead_waiting (due at once here), confirmation
     assert {status for _, _, status in rows} == {OutboxStatus.PENDING}
 
     reported_sent = []
