@@ -53,11 +53,21 @@ SQL = {
 }
 
 
+def _analyze(tables: list[str]) -> None:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        for table in tables:
+            connection.exec_driver_sql(f"ANALYZE {table}")
+
+
 def enrich(app) -> dict[str, int]:
     """The rows the figures read besides the leads; answers how many of each."""
     with app.app_context():
         dialect = db.engine.dialect.name
         later, day = SQL[dialect]["later"], SQL[dialect]["day"]
+        if dialect == "postgresql":
+            _analyze(["leads"])  # else the foreign-key checks take the table for empty
+            db.session.execute(sa.text("SET LOCAL statement_timeout = 0"))
         referrer = Referrer(
             status="approved",
             code="BENCH1",
@@ -143,12 +153,8 @@ def enrich(app) -> dict[str, int]:
             for table in ("leads", "lead_events", "contracts", "commission_entries")
         }
         if dialect == "postgresql":
-            run(sa.text("COMMIT"))
-            for table in ("leads", "lead_events", "contracts", "commission_entries"):
-                with db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                ) as connection:
-                    connection.exec_driver_sql(f"ANALYZE {table}")
+            db.session.commit()
+            _analyze(["leads", "lead_events", "contracts", "commission_entries"])
         else:
             run(sa.text("ANALYZE"))
             db.session.commit()
