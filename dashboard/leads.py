@@ -25,6 +25,7 @@ from core.db import utcnow
 from core.downloads import csv_response
 from core.extensions import db
 from core.flashing import apply_change
+from core.keyset import bounded_total
 from core.previews import dry_run
 from core.service_errors import ServiceError
 from dashboard.referrers import attribution_form
@@ -38,14 +39,14 @@ from leads.forms import (
     StaffLeadForm,
     StatusForm,
     options,
+    show_refusal,
 )
 from leads.models import LeadSubmission
 from leads.queries import (
-    count_of_leads,
     filtered_query,
+    leads_matching,
     page_of_leads,
     parse_filters,
-    total_label,
 )
 from leads.rules import (
     CHANGE_ATTRIBUTION,
@@ -100,7 +101,7 @@ def index():
         filters=filters,
         errors=errors,
         next_cursor=next_cursor,
-        total=None if errors else total_label(count_of_leads(mine)),
+        total=None if errors else bounded_total(leads_matching(mine)).of("lead"),
         waits=_waits(leads),
         statuses=list(LeadStatus),
         sources=list(LeadSource),
@@ -312,9 +313,7 @@ def update_next_action(lead_id: int):
     except ServiceError as error:
         if error.code == "not_found":
             abort(404)
-        for name, messages in error.fields.items():
-            target = form[name] if name in form else form.next_action
-            target.errors = [*target.errors, *messages]
+        show_refusal(form, error, form.next_action)
         return detail(lead_id, next_action_form=form), 422
     cleared = form.next_action_on.data is None and not form.next_action.data
     flash("Next action cleared." if cleared else "Next action set.", "success")

@@ -34,6 +34,14 @@ from leads.rules import (
 )
 
 
+def show_refusal(form: FlaskForm, error: Exception, fallback) -> None:
+    """A refused change's messages on the fields they name (else on `fallback`)."""
+    fields = getattr(error, "fields", None) or {fallback.name: [str(error)]}
+    for name, messages in fields.items():
+        target = form[name] if name in form else fallback
+        target.errors = [*target.errors, *messages]
+
+
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -226,11 +234,7 @@ class StatusForm(FlaskForm):
         self.status.choices = options([("", "Choose…"), *pairs] if pairs else [])
 
     def show_refusal(self, error: Exception) -> None:
-        """A refused change's messages on the fields they name (else on the status)."""
-        fields = getattr(error, "fields", None) or {"status": [str(error)]}
-        for name, messages in fields.items():
-            target = self[name] if name in self else self.status
-            target.errors = [*target.errors, *messages]
+        show_refusal(self, error, self.status)
 
 
 class OwnerForm(FlaskForm):

@@ -48,7 +48,6 @@ class Due(enum.StrEnum):
 
 
 ME = "me"
-TOTAL_EXACT_UP_TO = 10_000
 
 
 def _lead_cursor(raw: str) -> Cursor | KeyCursor:
@@ -118,9 +117,10 @@ def _matches_word(word: str, alone: bool):
     return Lead.id.in_(sa.select(LeadSearchTerm.lead_id).where(prefix))
 
 
-def _matching(filters: LeadFilters) -> sa.Select:
-    """The filters' WHERE clauses, unordered."""
-    query = sa.select(Lead).options(selectinload(Lead.owner))
+def leads_matching(filters: LeadFilters) -> sa.Select:
+    """The filters' WHERE clauses, unordered and without loader options (the list's page
+    and its bounded total)."""
+    query = sa.select(Lead)
     if filters.status:
         query = query.where(Lead.status == filters.status)
     if filters.source:
@@ -157,7 +157,7 @@ def _matching(filters: LeadFilters) -> sa.Select:
 def filtered_query(filters: LeadFilters) -> sa.Select:
     """Matching leads in the filters' order, each with its owner (one more statement for the
     whole page, which leaves the list's index plan alone); no limit or cursor applied."""
-    query = _matching(filters)
+    query = leads_matching(filters).options(selectinload(Lead.owner))
     if filters.sort == LeadSort.OLDEST:
         return query.order_by(Lead.created_at, Lead.id)
     if filters.sort == LeadSort.NEXT_ACTION:
@@ -220,20 +220,6 @@ def page_of_leads(filters: LeadFilters) -> tuple[list[Lead], str | None]:
         return rows, None
     rows = rows[: filters.limit]
     return rows, _cursor_after(filters, rows[-1])
-
-
-def count_of_leads(filters: LeadFilters) -> int:
-    """How many leads match, counted up to TOTAL_EXACT_UP_TO + 1 (a page says "10,000+"
-    beyond), so a count over a million rows stays cheap."""
-    matching = _matching(filters).with_only_columns(Lead.id).limit(TOTAL_EXACT_UP_TO + 1)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery()))
-
-
-def total_label(count: int) -> str:
-    """ "1 lead", "2,345 leads", "10,000+ leads"."""
-    if count > TOTAL_EXACT_UP_TO:
-        return f"{TOTAL_EXACT_UP_TO:,}+ leads"
-    return f"{count:,} lead" + ("" if count == 1 else "s")
 
 
 def my_work(owner_id: int, today: date, limit: int = 100) -> list[Lead]:

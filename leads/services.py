@@ -209,14 +209,17 @@ def next_round_robin_owner(skip_id: int | None = None) -> User | None:
     return user
 
 
-def _assignable_user(email: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active:
-        raise LeadError(
-            "invalid",
-            "No active staff account has that email.",
-            {"owner_email": ["No active staff account has that email."]},
+def _assignable_user(email: str, field: str = "owner_email", *, active: bool = True) -> User:
+    """The staff account of `email`, refused under `field` when there is none (or, with
+    `active`, when it is deactivated: a departed user's leads can still be moved away)."""
+    user = db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or (active and not user.active):
+        message = (
+            "No active staff account has that email."
+            if active
+            else ("No staff account has that email.")
         )
+        raise LeadError("invalid", message, {field: [message]})
     return user
 
 
@@ -457,8 +460,8 @@ class Reassignment:
 def reassign_leads(from_email: str, to_email: str, actor: User) -> Reassignment:
     """Every open lead of one user to another, or spread round-robin over the available
     sales users (SPEC §13): each lead's timeline says so, each new owner gets one summary."""
-    source = _staff_user(from_email, "from_owner_email")
-    target = None if to_email == ROUND_ROBIN else _assignable_user_for(to_email)
+    source = _assignable_user(from_email, "from_owner_email", active=False)
+    target = None if to_email == ROUND_ROBIN else _assignable_user(to_email, "to_owner_email")
     if target is not None and target.id == source.id:
         message = "Choose another user to move the leads to."
         raise LeadError("invalid", message, {"to_owner_email": [message]})
@@ -484,21 +487,6 @@ def reassign_leads(from_email: str, to_email: str, actor: User) -> Reassignment:
         }
         enqueue("leads_reassigned", email, context)
     return Reassignment(len(leads), by_owner)
-
-
-def _staff_user(email: str, field_name: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
-    if user is None:
-        message = "No staff account has that email."
-        raise LeadError("invalid", message, {field_name: [message]})
-    return user
-
-
-def _assignable_user_for(email: str) -> User:
-    try:
-        return _assignable_user(email)
-    except LeadError as error:
-        raise LeadError("invalid", str(error), {"to_owner_email": [str(error)]}) from None
 
 
 @use_case
